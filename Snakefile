@@ -1,0 +1,18 @@
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/quantification.smk"
+include: "rules/diffexp.smk"
+include: "rules/enrichment.smk"
+include: "rules/figures.smk"
+
+
+rule all:
+    input:
+        get_final_output(),

@@ -1,0 +1,47 @@
+rule normalise_counts:
+    input:
+        counts="results/counts/gene_counts.tsv",
+        sheet=config["samples"],
+    output:
+        normalised="results/counts/normalised_counts.tsv",
+        vst="results/counts/vst.tsv",
+        size_factors="results/counts/size_factors.tsv",
+    log:
+        "logs/counts/normalise_counts.log",
+    params:
+        design=config["design"],
+        blind=config["deseq2"]["vst_blind"],
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=60,
+    conda:
+        "../envs/deseq2.yaml"
+    script:
+        "../scripts/normalise_counts.py"
+
+
+rule run_deseq2:
+    input:
+        counts="results/counts/gene_counts.tsv",
+        annotation="results/counts/gene_annotation.tsv",
+        sheet=config["samples"],
+    output:
+        table="results/de/{contrast}/deseq2.tsv",
+    log:
+        "logs/de/{contrast}/run_deseq2.log",
+    params:
+        contrast=get_contrast,
+        design=config["design"],
+        alpha=config["deseq2"]["alpha"],
+        cooks_filter=config["deseq2"]["cooks_filter"],
+        independent_filter=config["deseq2"]["independent_filter"],
+        shrink_lfc=config["deseq2"]["shrink_lfc"],
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=120,
+    conda:
+        "../envs/deseq2.yaml"
+    script:
+        "../scripts/run_deseq2.py"

@@ -1,0 +1,29 @@
+rule run_gsea:
+    input:
+        de="results/de/{contrast}/deseq2.tsv",
+        genesets=get_geneset_files(),
+    output:
+        table="results/enrichment/{contrast}/gsea.tsv",
+        coverage="results/enrichment/{contrast}/geneset_coverage.tsv",
+        ranking="results/enrichment/{contrast}/ranking.tsv",
+        collapsed="results/enrichment/{contrast}/collapsed_duplicates.tsv",
+        running="results/enrichment/{contrast}/running_scores.tsv",
+        settings="results/enrichment/{contrast}/gsea_settings.json",
+    log:
+        "logs/enrichment/{contrast}/run_gsea.log",
+    params:
+        seed=config["enrichment"]["seed"],
+        permutations=config["enrichment"]["permutations"],
+        min_size=config["enrichment"]["min_size"],
+        max_size=config["enrichment"]["max_size"],
+        min_coverage=config["enrichment"]["min_coverage"],
+        plot_sets=config["enrichment"]["plot_sets"],
+        workflow_dir=str(WORKFLOW_DIR),
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=60,
+    conda:
+        "../envs/enrichment.yaml"
+    script:
+        "../scripts/run_gsea.py"

@@ -1,0 +1,20 @@
+"""Rule plot_gsea_running_scores: running enrichment scores of the NF-kB and basal/luminal sets."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.plots import plot_running_scores, save_figure
+
+    running = pd.read_csv(snakemake.input.running, sep="\t")
+    table = pd.read_csv(snakemake.input.table, sep="\t")
+    missing = [term for term in snakemake.params.plot_sets if term not in set(table["term"])]
+    if missing:
+        logger.warning("sets to plot that were not tested: %s", ", ".join(missing))
+    figure = plot_running_scores(running, table, snakemake.params.plot_sets)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

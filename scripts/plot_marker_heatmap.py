@@ -1,0 +1,22 @@
+"""Rule plot_marker_heatmap: VST z-scores of HER2-amplicon, NF-kB, basal and luminal marker genes."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.plots import plot_marker_heatmap, save_figure
+    from resistseq.validation import read_sample_sheet
+
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
+    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    groups = snakemake.params.groups
+    figure = plot_marker_heatmap(
+        vst, annotation, samples, groups["variable"], groups["levels"], snakemake.params.marker_genes
+    )
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,22 @@
+"""Rule plot_volcano: volcano plot of one contrast."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.plots import plot_volcano, save_figure
+
+    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    figure = plot_volcano(
+        results,
+        snakemake.wildcards.contrast,
+        snakemake.params.alpha,
+        snakemake.params.lfc_threshold,
+        snakemake.params.label_genes,
+    )
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

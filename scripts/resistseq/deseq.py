@@ -1,0 +1,174 @@
+"""Differential expression with PyDESeq2: one fit per contrast, normalised counts and VST."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from resistseq.errors import WorkflowInputError
+from resistseq.validation import design_variables, sheet_as_model_frame
+
+RESULT_COLUMNS = [
+    "gene_id",
+    "gene_name",
+    "baseMean",
+    "log2FoldChange",
+    "lfcSE",
+    "stat",
+    "pvalue",
+    "padj",
+    "log2FoldChange_shrunk",
+    "lfcSE_shrunk",
+]
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Target vs reference level of one sample-sheet column (nf-core's convention)."""
+
+    name: str
+    variable: str
+    reference: str
+    target: str
+
+    @classmethod
+    def from_config(cls, entry: Mapping) -> Contrast:
+        return cls(entry["name"], entry["variable"], str(entry["reference"]), str(entry["target"]))
+
+
+def model_metadata(samples: pd.DataFrame, design: str, contrast: Contrast | None = None) -> pd.DataFrame:
+    """Sample-sheet columns the design uses; the contrast variable is a factor whose first level is the reference.
+
+    Putting the reference first makes PyDESeq2's coefficient for the contrast
+    variable equal the contrast, so apeGLM shrinkage acts on the contrast itself.
+    """
+    variables = design_variables(design)
+    categorical = [contrast.variable] if contrast else []
+    metadata = sheet_as_model_frame(samples.reset_index(drop=True), variables, categorical)
+    for variable in variables:
+        if metadata[variable].dtype == object:
+            levels = sorted(metadata[variable].unique())
+            if contrast is not None and variable == contrast.variable:
+                levels.remove(contrast.reference)
+                levels.insert(0, contrast.reference)
+            metadata[variable] = pd.Categorical(metadata[variable], categories=levels)
+    return metadata
+
+
+def _dataset(counts: pd.DataFrame, metadata: pd.DataFrame, design: str, n_cpus: int):
+    from pydeseq2.dds import DeseqDataSet
+    from pydeseq2.default_inference import DefaultInference
+
+    missing = [sample for sample in metadata.index if sample not in counts.columns]
+    if missing:
+        raise WorkflowInputError(
+            f"Samples {', '.join(missing)} of the sample sheet have no column in the gene count matrix."
+        )
+    return DeseqDataSet(
+        counts=counts[metadata.index].T,
+        metadata=metadata,
+        design=design,
+        refit_cooks=True,
+        inference=DefaultInference(n_cpus=n_cpus),
+        quiet=True,
+    )
+
+
+def coefficient_name(lfc_columns: pd.Index, contrast: Contrast) -> str:
+    """PyDESeq2's coefficient that equals the contrast (reference level first)."""
+    wanted = f"{contrast.variable}[T.{contrast.target}]"
+    if wanted not in lfc_columns:
+        raise WorkflowInputError(
+            f"Contrast '{contrast.name}': no model coefficient '{wanted}' (coefficients: "
+            f"{', '.join(lfc_columns)}). Check that the design contains '{contrast.variable}' as a factor."
+        )
+    return wanted
+
+
+def run_deseq2(
+    counts: pd.DataFrame,
+    samples: pd.DataFrame,
+    design: str,
+    contrast: Contrast,
+    annotation: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    cooks_filter: bool = True,
+    independent_filter: bool = True,
+    shrink_lfc: bool = True,
+    n_cpus: int = 1,
+) -> pd.DataFrame:
+    """DESeq2 results for one contrast, with DESeq2's column names.
+
+    ``counts`` is genes x samples (integers); ``samples`` is the sample sheet
+    indexed by sample ID. Adds the apeGLM-shrunken log2 fold change in
+    ``log2FoldChange_shrunk`` (and its SE) without touching the MLE columns.
+    """
+    from pydeseq2.ds import DeseqStats
+
+    metadata = model_metadata(samples, design, contrast)
+    dds = _dataset(counts, metadata, design, n_cpus)
+    dds.deseq2()
+    stats = DeseqStats(
+        dds,
+        contrast=[contrast.variable, contrast.target, contrast.reference],
+        alpha=alpha,
+        cooks_filter=cooks_filter,
+        independent_filter=independent_filter,
+        inference=dds.inference,
+        quiet=True,
+    )
+    stats.summary()
+    results = stats.results_df.copy()
+    if shrink_lfc:
+        stats.lfc_shrink(coeff=coefficient_name(stats.LFC.columns, contrast))
+        results["log2FoldChange_shrunk"] = stats.results_df["log2FoldChange"]
+        results["lfcSE_shrunk"] = stats.results_df["lfcSE"]
+    else:
+        results["log2FoldChange_shrunk"] = np.nan
+        results["lfcSE_shrunk"] = np.nan
+    results.index.name = "gene_id"
+    results = results.reset_index()
+    results["gene_name"] = gene_names(results["gene_id"], annotation)
+    return sort_results(results[RESULT_COLUMNS])
+
+
+def gene_names(gene_ids: pd.Series, annotation: pd.DataFrame | None) -> pd.Series:
+    if annotation is None:
+        return gene_ids.copy()
+    lookup = annotation.drop_duplicates("gene_id").set_index("gene_id")["gene_name"]
+    return gene_ids.map(lookup).fillna(gene_ids)
+
+
+def sort_results(results: pd.DataFrame) -> pd.DataFrame:
+    """By padj, then p-value, then gene ID; NA last. Deterministic."""
+    return results.sort_values(
+        ["padj", "pvalue", "gene_id"], na_position="last", kind="mergesort"
+    ).reset_index(drop=True)
+
+
+@dataclass
+class Normalised:
+    size_factors: pd.Series
+    normalised_counts: pd.DataFrame
+    vst: pd.DataFrame
+
+
+def normalise_and_vst(
+    counts: pd.DataFrame, samples: pd.DataFrame, design: str, blind: bool = True, n_cpus: int = 1
+) -> Normalised:
+    """Median-of-ratios size factors, normalised counts and DESeq2's VST (genes x samples)."""
+    metadata = model_metadata(samples, design)
+    dds = _dataset(counts, metadata, design, n_cpus)
+    dds.fit_size_factors()
+    dds.vst(use_design=not blind)
+    size_factors = pd.Series(np.asarray(dds.obs["size_factors"]), index=dds.obs_names, name="size_factor")
+    normalised = pd.DataFrame(
+        np.asarray(dds.X, dtype=float) / size_factors.to_numpy()[:, None], index=dds.obs_names, columns=dds.var_names
+    ).T
+    vst = pd.DataFrame(dds.layers["vst_counts"], index=dds.obs_names, columns=dds.var_names).T
+    for frame in (normalised, vst):
+        frame.index.name = "gene_id"
+    return Normalised(size_factors, normalised, vst)

@@ -1,0 +1,106 @@
+"""Gene-set files (GMT) and how well each set is covered by the data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from resistseq.errors import WorkflowInputError
+
+
+def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Sets of a GMT file: name -> unique gene symbols in file order."""
+    sets: dict[str, list[str]] = {}
+    with open(path) as handle:
+        for line_number, line in enumerate(handle, start=1):
+            fields = [field.strip() for field in line.rstrip("\n\r").split("\t")]
+            if not fields or not fields[0] or fields[0].startswith("#"):
+                continue
+            if len(fields) < 3:
+                raise WorkflowInputError(
+                    f"Gene-set file '{path}', line {line_number}: a GMT line needs a name, a description "
+                    "and at least one gene, separated by tabs."
+                )
+            name = fields[0]
+            if name in sets:
+                raise WorkflowInputError(f"Gene-set file '{path}', line {line_number}: set '{name}' is defined twice.")
+            sets[name] = list(dict.fromkeys(gene for gene in fields[2:] if gene))
+    if not sets:
+        raise WorkflowInputError(f"Gene-set file '{path}' holds no gene sets.")
+    return sets
+
+
+def display_path(path: str | os.PathLike, workflow_dir: str | os.PathLike | None) -> str:
+    """A bundled file as 'resources/...' (the same on every machine); a user's file as given."""
+    if workflow_dir is not None:
+        try:
+            return str(Path(path).resolve().relative_to(Path(workflow_dir).resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def read_gmt_files(
+    paths: Iterable[str | os.PathLike], workflow_dir: str | os.PathLike | None = None
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """All sets of several GMT files, and the file each set came from.
+
+    The same set name in two files is an error unless both list the same genes.
+    """
+    sets: dict[str, list[str]] = {}
+    sources: dict[str, str] = {}
+    for path in paths:
+        label = display_path(path, workflow_dir)
+        for name, genes in read_gmt(path).items():
+            if name in sets and set(sets[name]) != set(genes):
+                raise WorkflowInputError(
+                    f"Gene set '{name}' is defined differently in '{sources[name]}' and '{label}'. "
+                    "Rename one of them."
+                )
+            if name not in sets:
+                sets[name] = genes
+                sources[name] = label
+    return sets, sources
+
+
+def bundled_gmt_files(resource_dir: str | os.PathLike) -> list[str]:
+    return sorted(str(path) for path in Path(resource_dir).glob("*.gmt"))
+
+
+def set_coverage(
+    sets: Mapping[str, list[str]],
+    sources: Mapping[str, str],
+    tested_genes: Iterable[str],
+    min_size: int,
+    max_size: int,
+    min_coverage: float,
+) -> pd.DataFrame:
+    """Per set: genes listed, genes found in the ranking, the share found, and whether it is tested."""
+    universe = set(tested_genes)
+    rows = []
+    for name, genes in sets.items():
+        found = [gene for gene in genes if gene in universe]
+        share = len(found) / len(genes) if genes else 0.0
+        if len(found) < min_size:
+            status = f"dropped: {len(found)} genes found < min_size {min_size}"
+        elif len(found) > max_size:
+            status = f"dropped: {len(found)} genes found > max_size {max_size}"
+        else:
+            status = "tested"
+        rows.append(
+            {
+                "term": name,
+                "source": sources.get(name, ""),
+                "set_size": len(genes),
+                "genes_found": len(found),
+                "share_found": round(share, 4),
+                "low_coverage": share < min_coverage,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(rows, columns=[
+        "term", "source", "set_size", "genes_found", "share_found", "low_coverage", "status"
+    ])

@@ -1,0 +1,145 @@
+"""Preranked GSEA with gseapy on the DESeq2 Wald statistic, offline and seeded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from resistseq.errors import WorkflowInputError
+
+GSEA_COLUMNS = [
+    "term",
+    "es",
+    "nes",
+    "pvalue",
+    "fdr",
+    "fwer",
+    "size",
+    "set_size",
+    "share_found",
+    "leading_edge",
+    "source",
+]
+
+
+@dataclass
+class Ranking:
+    """Genes by symbol ordered by the ranking statistic (largest first), and the duplicates removed."""
+
+    scores: pd.Series
+    collapsed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dropped_missing: int = 0
+
+
+def rank_genes(results: pd.DataFrame, statistic: str = "stat") -> Ranking:
+    """Rank genes by symbol on ``statistic``; duplicate symbols keep the largest |statistic|.
+
+    Ties in |statistic| between duplicates go to the smaller gene_id, and ties in
+    the ranking are ordered by symbol, so the ranking never depends on row order.
+    """
+    table = results[["gene_id", "gene_name", statistic]].copy()
+    table["gene_name"] = table["gene_name"].fillna(table["gene_id"]).astype(str)
+    usable = table[np.isfinite(table[statistic].astype(float))].copy()
+    dropped_missing = len(table) - len(usable)
+    usable["magnitude"] = usable[statistic].abs()
+    usable = usable.sort_values(["gene_name", "magnitude", "gene_id"], ascending=[True, False, True], kind="mergesort")
+    duplicated = usable["gene_name"].duplicated(keep="first")
+    collapsed = usable[duplicated][["gene_name", "gene_id", statistic]].reset_index(drop=True)
+    kept = usable[~duplicated]
+    kept = kept.sort_values([statistic, "gene_name"], ascending=[False, True], kind="mergesort")
+    scores = pd.Series(kept[statistic].to_numpy(dtype=float), index=pd.Index(kept["gene_name"], name="gene_name"))
+    return Ranking(scores=scores, collapsed=collapsed, dropped_missing=dropped_missing)
+
+
+def run_prerank(
+    ranking: pd.Series,
+    gene_sets: Mapping[str, list[str]],
+    seed: int,
+    permutations: int = 1000,
+    weight: float = 1.0,
+    threads: int = 1,
+):
+    """gseapy.prerank on a dict of sets already filtered by size (so gseapy drops none)."""
+    import gseapy
+
+    if not gene_sets:
+        raise WorkflowInputError(
+            "No gene set has enough genes in the data to be tested. Check that the gene sets use "
+            "the same gene symbols as the annotation, or lower enrichment.min_size."
+        )
+    sizes = [len(set(genes) & set(ranking.index)) for genes in gene_sets.values()]
+    result = gseapy.prerank(
+        rnk=ranking,
+        gene_sets=dict(gene_sets),
+        min_size=min(sizes),
+        max_size=max(sizes),
+        permutation_num=permutations,
+        weight=weight,
+        ascending=False,
+        threads=threads,
+        seed=seed,
+        outdir=None,
+        no_plot=True,
+        verbose=False,
+    )
+    returned = set(result.res2d["Term"])
+    if returned != set(gene_sets):
+        raise RuntimeError(f"gseapy did not test sets {sorted(set(gene_sets) - returned)}")
+    return result
+
+
+def gsea_table(prerank_result, coverage: pd.DataFrame) -> pd.DataFrame:
+    """gseapy's results with stable names, sizes and coverage; sorted by p-value, then |NES|, then term."""
+    raw = prerank_result.res2d
+    details = prerank_result.results
+    table = pd.DataFrame(
+        {
+            "term": raw["Term"].astype(str),
+            "es": raw["ES"].astype(float),
+            "nes": raw["NES"].astype(float),
+            "pvalue": raw["NOM p-val"].astype(float),
+            "fdr": raw["FDR q-val"].astype(float),
+            "fwer": raw["FWER p-val"].astype(float),
+        }
+    )
+    table["size"] = [len(details[term]["hits"]) for term in table["term"]]
+    table["leading_edge"] = [
+        ";".join(sorted(str(details[term]["lead_genes"]).split(";"))) for term in table["term"]
+    ]
+    info = coverage.set_index("term")
+    table["set_size"] = info.loc[table["term"], "set_size"].to_numpy()
+    table["share_found"] = info.loc[table["term"], "share_found"].to_numpy()
+    table["source"] = info.loc[table["term"], "source"].to_numpy()
+    table["abs_nes"] = table["nes"].abs()
+    table = table.sort_values(["pvalue", "abs_nes", "term"], ascending=[True, False, True], kind="mergesort")
+    return table[GSEA_COLUMNS].reset_index(drop=True)
+
+
+def running_scores(prerank_result, ranking: pd.Series, terms: list[str]) -> pd.DataFrame:
+    """Running enrichment score along the ranking for ``terms`` (long format, for plots)."""
+    frames = []
+    positions = np.arange(len(ranking))
+    for term in terms:
+        if term not in prerank_result.results:
+            continue
+        detail = prerank_result.results[term]
+        hit = np.zeros(len(ranking), dtype=bool)
+        hit[np.asarray(detail["hits"], dtype=int)] = True
+        frames.append(
+            pd.DataFrame(
+                {
+                    "term": term,
+                    "position": positions,
+                    "gene_name": ranking.index.to_numpy(),
+                    "score": ranking.to_numpy(),
+                    "running_es": np.asarray(detail["RES"], dtype=float),
+                    "hit": hit,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["term", "position", "gene_name", "score", "running_es", "hit"])
+    return pd.concat(frames, ignore_index=True)

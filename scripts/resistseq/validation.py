@@ -1,0 +1,318 @@
+"""Checks of the config and the sample sheet, run while Snakemake builds the DAG.
+
+Every problem becomes one line that names the file, the row or key, and the
+fix; all problems found are reported together in one ``WorkflowInputError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+import yaml
+
+from resistseq.errors import WorkflowInputError
+
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+TRANSCRIPT_FORMATS = ("salmon", "kallisto", "rsem")
+SHEET_REQUIRED_COLUMNS = ("sample", "condition", "quant")
+
+
+def load_yaml(path: str | os.PathLike) -> Any:
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def _key_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def schema_errors(data: Any, schema: Mapping, source: str) -> list[str]:
+    """Messages for every violation of ``schema`` in ``data``, naming the key."""
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class(schema)
+    messages = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        hint = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
+        message = f"{source}: key '{_key_path(error.absolute_path)}': {error.message}."
+        if hint:
+            message += f" Expected: {hint}"
+        messages.append(message)
+    return messages
+
+
+def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read the tab-separated sample sheet as strings, one row per sample."""
+    path = Path(path)
+    if not path.is_file():
+        raise WorkflowInputError(
+            f"Sample sheet '{path}' does not exist. Set 'samples' in the config to a "
+            "tab-separated file with columns sample, condition, quant."
+        )
+    sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+    sheet.columns = [column.strip() for column in sheet.columns]
+    missing = [column for column in SHEET_REQUIRED_COLUMNS if column not in sheet.columns]
+    if missing:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}': missing column(s) {', '.join(missing)}. "
+            f"Found columns: {', '.join(sheet.columns)}. The sheet must be tab-separated "
+            "with a header naming at least sample, condition and quant."
+        )
+    if sheet.empty:
+        raise WorkflowInputError(f"Sample sheet '{path}' has a header but no samples.")
+    return sheet.apply(lambda column: column.str.strip())
+
+
+def sheet_row_label(sheet_path: str | os.PathLike, position: int, sample: str) -> str:
+    """'config/samples.tsv, line 3 (sample 'X')' for the row at ``position`` (0-based)."""
+    return f"{sheet_path}, line {position + 2} (sample '{sample}')"
+
+
+def sample_sheet_errors(sheet: pd.DataFrame, schema: Mapping, sheet_path: str) -> list[str]:
+    """Schema and identity checks on every row of the sheet."""
+    messages = []
+    for position, (_, row) in enumerate(sheet.iterrows()):
+        label = sheet_row_label(sheet_path, position, row["sample"])
+        record = {key: value for key, value in row.items() if value != ""}
+        for message in schema_errors(record, schema, label):
+            messages.append(message)
+    ids = sheet["sample"]
+    for position, sample in enumerate(ids):
+        if sample and not SAFE_ID.match(sample):
+            messages.append(
+                f"{sheet_row_label(sheet_path, position, sample)}: sample ID is not safe as a "
+                "file name. Use letters, digits, '.', '_' or '-', starting with a letter or digit."
+            )
+    duplicated = ids[ids.duplicated(keep=False)]
+    for sample in sorted(set(duplicated)):
+        lines = [str(position + 2) for position, value in enumerate(ids) if value == sample]
+        messages.append(
+            f"{sheet_path}: sample ID '{sample}' appears on lines {', '.join(lines)}. "
+            "Sample IDs must be unique: rename or remove the duplicate rows."
+        )
+    return messages
+
+
+def design_variables(design: str) -> list[str]:
+    """The sample-sheet columns a formula such as ``~ batch + condition`` uses."""
+    from formulaic import Formula
+
+    return sorted(Formula(design).required_variables)
+
+
+def design_errors(
+    design: str,
+    sheet: pd.DataFrame,
+    config_label: str,
+    sheet_path: str,
+    categorical: Iterable[str] = (),
+) -> list[str]:
+    try:
+        variables = design_variables(design)
+    except Exception as error:  # formulaic raises several parser exception types
+        return [f"{config_label}: key 'design': cannot parse formula '{design}' ({error})."]
+    missing = [variable for variable in variables if variable not in sheet.columns]
+    if missing:
+        return [
+            f"{config_label}: key 'design': formula '{design}' uses column(s) "
+            f"{', '.join(missing)} that {sheet_path} does not have. Add the column(s) to the "
+            "sample sheet or change the design."
+        ]
+    messages = []
+    for variable in variables:
+        empty = [position for position, value in enumerate(sheet[variable]) if value == ""]
+        for position in empty:
+            messages.append(
+                f"{sheet_row_label(sheet_path, position, sheet['sample'].iloc[position])}: "
+                f"column '{variable}' is empty but the design '{design}' uses it. Fill it in."
+            )
+    if messages:
+        return messages
+    import numpy as np
+    from formulaic import model_matrix
+
+    matrix = model_matrix(design, sheet_as_model_frame(sheet, variables, categorical))
+    rank = int(np.linalg.matrix_rank(np.asarray(matrix, dtype=float)))
+    if rank < matrix.shape[1]:
+        return [
+            f"{config_label}: key 'design': formula '{design}' is not full rank on {sheet_path} "
+            f"({matrix.shape[1]} coefficients, rank {rank}): a covariate is confounded with "
+            "another (for example every batch holds one condition only). Drop or recode it."
+        ]
+    return []
+
+
+def sheet_as_model_frame(
+    sheet: pd.DataFrame, variables: Iterable[str], categorical: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Sample-sheet columns as model variables.
+
+    A column whose every value is a number is a continuous covariate (write
+    ``C(column)`` in the design to treat it as a factor); the others, and the
+    contrast variables in ``categorical``, are factors.
+    """
+    categorical = set(categorical)
+    frame = pd.DataFrame(index=pd.Index(sheet["sample"].values, name="sample"))
+    for variable in variables:
+        values = sheet[variable].to_numpy()
+        numeric = pd.to_numeric(pd.Series(values), errors="coerce")
+        if variable not in categorical and numeric.notna().all():
+            frame[variable] = numeric.to_numpy(dtype=float)
+        else:
+            frame[variable] = values.astype(str)
+    return frame
+
+
+def contrast_errors(
+    contrasts: list[Mapping],
+    design: str,
+    sheet: pd.DataFrame,
+    config_label: str,
+    sheet_path: str,
+    min_replicates: int,
+) -> list[str]:
+    messages = []
+    try:
+        in_design = set(design_variables(design))
+    except Exception:
+        in_design = set()
+    names = [contrast["name"] for contrast in contrasts]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        messages.append(f"{config_label}: contrast name '{name}' is used twice. Contrast names must be unique.")
+    for index, contrast in enumerate(contrasts):
+        key = f"{config_label}: key 'contrasts[{index}]' ('{contrast['name']}')"
+        if not SAFE_ID.match(contrast["name"]):
+            messages.append(f"{key}: name is not safe as a file name. Use letters, digits, '.', '_' or '-'.")
+        variable = contrast["variable"]
+        if variable not in sheet.columns:
+            messages.append(
+                f"{key}: variable '{variable}' is not a column of {sheet_path} "
+                f"(columns: {', '.join(sheet.columns)})."
+            )
+            continue
+        if in_design and variable not in in_design:
+            messages.append(f"{key}: variable '{variable}' is not in the design '{design}'. Add it to the design.")
+        levels = sheet[variable].value_counts()
+        for role in ("reference", "target"):
+            level = contrast[role]
+            if level not in levels.index:
+                messages.append(
+                    f"{key}: {role} level '{level}' does not occur in column '{variable}' of "
+                    f"{sheet_path} (levels: {', '.join(sorted(levels.index))})."
+                )
+            elif levels[level] < min_replicates:
+                messages.append(
+                    f"{key}: {role} level '{level}' has {levels[level]} sample(s) in {sheet_path}; "
+                    f"at least {min_replicates} replicates per compared group are needed."
+                )
+        if contrast["reference"] == contrast["target"]:
+            messages.append(f"{key}: reference and target are both '{contrast['reference']}'.")
+    return messages
+
+
+def readable_file_error(path: str, what: str) -> str | None:
+    target = Path(path)
+    if not target.is_file():
+        return f"{what} '{path}' does not exist (paths are relative to the working directory {os.getcwd()})."
+    if not os.access(target, os.R_OK):
+        return f"{what} '{path}' is not readable: check its permissions."
+    return None
+
+
+def read_header(path: str) -> list[str]:
+    """The column names of a tab- or comma-separated file, skipping '#' comment lines."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", newline="") as handle:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            delimiter = "\t" if "\t" in line else ","
+            return next(csv.reader([line], delimiter=delimiter))
+    return []
+
+
+def input_file_errors(config: Mapping, sheet: pd.DataFrame, config_label: str, sheet_path: str) -> list[str]:
+    messages = []
+    quantification = config["quantification"]
+    file_format = quantification["format"]
+    for position, row in enumerate(sheet.itertuples(index=False)):
+        label = sheet_row_label(sheet_path, position, row.sample)
+        problem = readable_file_error(row.quant, f"{label}: quant file")
+        if problem:
+            messages.append(problem + " Fix the 'quant' column.")
+    tx2gene = quantification.get("tx2gene")
+    if file_format in ("salmon", "kallisto") and not tx2gene:
+        messages.append(
+            f"{config_label}: key 'quantification.tx2gene' is required for format '{file_format}': "
+            "give a transcript → gene table (columns transcript_id, gene_id, optional gene_name)."
+        )
+    for key in ("tx2gene", "gene_annotation"):
+        if quantification.get(key):
+            problem = readable_file_error(quantification[key], f"{config_label}: key 'quantification.{key}':")
+            if problem:
+                messages.append(problem)
+    for index, path in enumerate(config.get("genesets", [])):
+        if not str(path).endswith(".gmt"):
+            messages.append(
+                f"{config_label}: key 'genesets[{index}]': '{path}' must be a local .gmt file "
+                "(the workflow never downloads gene sets)."
+            )
+            continue
+        problem = readable_file_error(path, f"{config_label}: key 'genesets[{index}]':")
+        if problem:
+            messages.append(problem)
+    if file_format == "matrix" and not messages:
+        for path, rows in sheet.groupby("quant", sort=True):
+            header = read_header(path)
+            for sample in rows["sample"]:
+                if sample not in header[1:]:
+                    messages.append(
+                        f"{sheet_path}: sample '{sample}' has no column in count matrix '{path}' "
+                        f"(its columns: {', '.join(header[1:])}). Rename the column or the sample."
+                    )
+    return messages
+
+
+def check_inputs(
+    config: Mapping,
+    config_schema: Mapping,
+    sheet_schema: Mapping,
+    config_label: str,
+) -> pd.DataFrame:
+    """Validate config and sample sheet; return the sheet indexed by sample.
+
+    Raises ``WorkflowInputError`` listing every problem found.
+    """
+    messages = schema_errors(config, config_schema, config_label)
+    if messages:
+        raise WorkflowInputError(_joined(messages))
+    sheet_path = str(config["samples"])
+    sheet = read_sample_sheet(sheet_path)
+    messages = sample_sheet_errors(sheet, sheet_schema, sheet_path)
+    if messages:
+        raise WorkflowInputError(_joined(messages))
+    design = config.get("design", "~ condition")
+    min_replicates = config.get("deseq2", {}).get("min_replicates", 2)
+    contrast_variables = [contrast["variable"] for contrast in config["contrasts"]]
+    messages += design_errors(design, sheet, config_label, sheet_path, contrast_variables)
+    messages += contrast_errors(config["contrasts"], design, sheet, config_label, sheet_path, min_replicates)
+    messages += input_file_errors(config, sheet, config_label, sheet_path)
+    if messages:
+        raise WorkflowInputError(_joined(messages))
+    return sheet.set_index("sample", drop=False, verify_integrity=True)
+
+
+def _joined(messages: list[str]) -> str:
+    if len(messages) == 1:
+        return messages[0]
+    return f"{len(messages)} problems with the inputs:\n" + "\n".join(f"  - {m}" for m in messages)

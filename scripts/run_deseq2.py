@@ -1,0 +1,43 @@
+"""Rule run_deseq2: PyDESeq2 Wald test and apeGLM shrinkage for one contrast."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.deseq import Contrast, run_deseq2
+    from resistseq.runtime import write_table
+    from resistseq.validation import read_sample_sheet
+
+    contrast = Contrast.from_config(snakemake.params.contrast)
+    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
+    annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
+    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    results = run_deseq2(
+        counts,
+        samples,
+        snakemake.params.design,
+        contrast,
+        annotation=annotation,
+        alpha=snakemake.params.alpha,
+        cooks_filter=snakemake.params.cooks_filter,
+        independent_filter=snakemake.params.independent_filter,
+        shrink_lfc=snakemake.params.shrink_lfc,
+        n_cpus=snakemake.threads,
+    )
+    significant = results["padj"] < snakemake.params.alpha
+    logger.info(
+        "%s (%s: %s vs %s): %d genes, %d with padj < %s",
+        contrast.name,
+        contrast.variable,
+        contrast.target,
+        contrast.reference,
+        len(results),
+        int(significant.sum()),
+        snakemake.params.alpha,
+    )
+    write_table(results, snakemake.output.table)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,70 @@
+"""Rule run_gsea: preranked GSEA of one contrast's Wald statistics against local GMT files."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import json
+
+    import gseapy
+    import pandas as pd
+
+    from resistseq.genesets import display_path, read_gmt_files, set_coverage
+    from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores
+    from resistseq.runtime import atomic_path, write_table
+
+    params = snakemake.params
+    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    ranking = rank_genes(results)
+    logger.info(
+        "ranked %d genes by the Wald statistic; %d without a statistic left out; %d duplicate symbols collapsed",
+        len(ranking.scores),
+        ranking.dropped_missing,
+        len(ranking.collapsed),
+    )
+    for row in ranking.collapsed.itertuples(index=False):
+        logger.info("duplicate symbol %s: dropped %s (stat %.4g)", row.gene_name, row.gene_id, row.stat)
+
+    sets, sources = read_gmt_files(snakemake.input.genesets, params.workflow_dir)
+    coverage = set_coverage(sets, sources, ranking.scores.index, params.min_size, params.max_size, params.min_coverage)
+    for row in coverage.itertuples(index=False):
+        if row.low_coverage:
+            logger.warning(
+                "gene set %s (%s): only %d of %d genes (%.0f%%) found in the data; check that it uses the "
+                "same gene symbols as the annotation",
+                row.term, row.source, row.genes_found, row.set_size, 100 * row.share_found,
+            )
+        if row.status != "tested":
+            logger.warning("gene set %s not tested: %s", row.term, row.status)
+    tested = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
+    prerank = run_prerank(
+        ranking.scores, tested, seed=params.seed, permutations=params.permutations, threads=snakemake.threads
+    )
+    table = gsea_table(prerank, coverage)
+    logger.info("tested %d sets; %d with FDR < 0.25", len(table), int((table["fdr"] < 0.25).sum()))
+
+    settings = {
+        "method": "gseapy.prerank",
+        "gseapy_version": gseapy.__version__,
+        "ranking_statistic": "stat (DESeq2 Wald statistic)",
+        "seed": params.seed,
+        "permutations": params.permutations,
+        "weight": 1.0,
+        "min_size": params.min_size,
+        "max_size": params.max_size,
+        "gene_set_files": [display_path(path, params.workflow_dir) for path in snakemake.input.genesets],
+        "sets_tested": len(table),
+        "sets_dropped": coverage.loc[coverage["status"] != "tested", "term"].tolist(),
+        "genes_ranked": len(ranking.scores),
+        "duplicate_symbols_collapsed": len(ranking.collapsed),
+    }
+    write_table(table, snakemake.output.table)
+    write_table(coverage, snakemake.output.coverage)
+    write_table(ranking.scores.rename("stat").reset_index(), snakemake.output.ranking)
+    write_table(ranking.collapsed, snakemake.output.collapsed)
+    write_table(running_scores(prerank, ranking.scores, list(params.plot_sets)), snakemake.output.running)
+    with atomic_path(snakemake.output.settings) as temporary:
+        temporary.write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n")
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake
