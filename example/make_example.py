@@ -33,8 +33,22 @@ GENESETS = HERE.parent / "resources" / "genesets"
 SEED = 20161001
 ASYMPTOTIC_DISPERSION = 0.015
 EXTRA_POISSON = 1.5
-MEAN_FRAGMENT_LENGTH = {"BT474_P1": 196, "BT474_P2": 203, "BT474_P3": 188, "BT474R_1": 210, "BT474R_2": 191, "BT474R_3": 199}
-SIZE_FACTORS = {"BT474_P1": 0.85, "BT474_P2": 1.10, "BT474_P3": 1.00, "BT474R_1": 1.20, "BT474R_2": 0.90, "BT474R_3": 1.05}
+MEAN_FRAGMENT_LENGTH = {
+    "BT474_P1": 196,
+    "BT474_P2": 203,
+    "BT474_P3": 188,
+    "BT474R_1": 210,
+    "BT474R_2": 191,
+    "BT474R_3": 199,
+}
+SIZE_FACTORS = {
+    "BT474_P1": 0.85,
+    "BT474_P2": 1.10,
+    "BT474_P3": 1.00,
+    "BT474R_1": 1.20,
+    "BT474R_2": 0.90,
+    "BT474R_3": 1.05,
+}
 CONDITION = {sample: "parental" if "_P" in sample else "resistant" for sample in SIZE_FACTORS}
 BATCH = {sample: f"b{sample[-1]}" for sample in SIZE_FACTORS}
 
@@ -47,8 +61,18 @@ PLANTED = [
     ("LUMINAL_MARKERS", -1.2, 1500.0),
 ]
 # BT-474 is HER2-amplified and ER+/PR+ luminal B: the amplicon driver and luminal anchors are very high.
-BASELINE_OVERRIDES = {"ERBB2": 60000.0, "GRB7": 9000.0, "STARD3": 5000.0, "PGAP3": 4000.0, "MIEN1": 6000.0,
-                      "ESR1": 5000.0, "KRT8": 30000.0, "KRT18": 25000.0, "KRT19": 20000.0, "GATA3": 4000.0}
+BASELINE_OVERRIDES = {
+    "ERBB2": 60000.0,
+    "GRB7": 9000.0,
+    "STARD3": 5000.0,
+    "PGAP3": 4000.0,
+    "MIEN1": 6000.0,
+    "ESR1": 5000.0,
+    "KRT8": 30000.0,
+    "KRT18": 25000.0,
+    "KRT19": 20000.0,
+    "GATA3": 4000.0,
+}
 # Two background symbols get a second gene ID, as real annotations do, to exercise duplicate collapsing.
 DUPLICATED_SYMBOLS = 2
 
@@ -120,7 +144,9 @@ def sample_quant(rng, sample, genes, transcripts) -> pd.DataFrame:
     if resistant:
         mean = mean * np.power(2.0, genes["log2FoldChange"].to_numpy())
     gene_counts = pd.Series(negative_binomial(rng, mean, genes["dispersion"].to_numpy()), index=genes["gene_id"])
-    effective = np.maximum(10.0, transcripts["Length"] - MEAN_FRAGMENT_LENGTH[sample] + rng.normal(0, 3, len(transcripts)))
+    effective = np.maximum(
+        10.0, transcripts["Length"] - MEAN_FRAGMENT_LENGTH[sample] + rng.normal(0, 3, len(transcripts))
+    )
     weight = transcripts["fraction"].to_numpy() * effective
     num_reads = np.zeros(len(transcripts))
     for gene_id, positions in transcripts.groupby("gene_id", sort=True).indices.items():
@@ -170,7 +196,14 @@ def main() -> None:
         quant = sample_quant(rng, sample, genes, transcripts)
         path = outdir / sample / "quant.sf.gz"
         write_gzip_tsv(quant, path)
-        sheet_rows.append((sample, CONDITION[sample], BATCH[sample], str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)))
+        sheet_rows.append(
+            (
+                sample,
+                CONDITION[sample],
+                BATCH[sample],
+                str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path),
+            )
+        )
     tx2gene = transcripts[["transcript_id", "gene_id", "gene_name"]].sort_values("transcript_id")
     tx2gene.to_csv(outdir / "tx2gene.tsv", sep="\t", index=False, lineterminator="\n")
     genes.to_csv(outdir / "truth.tsv", sep="\t", index=False, lineterminator="\n", float_format="%.6g")

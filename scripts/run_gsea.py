@@ -32,7 +32,11 @@ def main(snakemake, logger):
             logger.warning(
                 "gene set %s (%s): only %d of %d genes (%.0f%%) found in the data; check that it uses the "
                 "same gene symbols as the annotation",
-                row.term, row.source, row.genes_found, row.set_size, 100 * row.share_found,
+                row.term,
+                row.source,
+                row.genes_found,
+                row.set_size,
+                100 * row.share_found,
             )
         if row.status != "tested":
             logger.warning("gene set %s not tested: %s", row.term, row.status)

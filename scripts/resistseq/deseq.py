@@ -144,9 +144,9 @@ def gene_names(gene_ids: pd.Series, annotation: pd.DataFrame | None) -> pd.Serie
 
 def sort_results(results: pd.DataFrame) -> pd.DataFrame:
     """By padj, then p-value, then gene ID; NA last. Deterministic."""
-    return results.sort_values(
-        ["padj", "pvalue", "gene_id"], na_position="last", kind="mergesort"
-    ).reset_index(drop=True)
+    return results.sort_values(["padj", "pvalue", "gene_id"], na_position="last", kind="mergesort").reset_index(
+        drop=True
+    )
 
 
 @dataclass

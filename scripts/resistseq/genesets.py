@@ -57,8 +57,7 @@ def read_gmt_files(
         for name, genes in read_gmt(path).items():
             if name in sets and set(sets[name]) != set(genes):
                 raise WorkflowInputError(
-                    f"Gene set '{name}' is defined differently in '{sources[name]}' and '{label}'. "
-                    "Rename one of them."
+                    f"Gene set '{name}' is defined differently in '{sources[name]}' and '{label}'. Rename one of them."
                 )
             if name not in sets:
                 sets[name] = genes
@@ -101,6 +100,6 @@ def set_coverage(
                 "status": status,
             }
         )
-    return pd.DataFrame(rows, columns=[
-        "term", "source", "set_size", "genes_found", "share_found", "low_coverage", "status"
-    ])
+    return pd.DataFrame(
+        rows, columns=["term", "source", "set_size", "genes_found", "share_found", "low_coverage", "status"]
+    )

@@ -106,9 +106,7 @@ def gsea_table(prerank_result, coverage: pd.DataFrame) -> pd.DataFrame:
         }
     )
     table["size"] = [len(details[term]["hits"]) for term in table["term"]]
-    table["leading_edge"] = [
-        ";".join(sorted(str(details[term]["lead_genes"]).split(";"))) for term in table["term"]
-    ]
+    table["leading_edge"] = [";".join(sorted(str(details[term]["lead_genes"]).split(";"))) for term in table["term"]]
     info = coverage.set_index("term")
     table["set_size"] = info.loc[table["term"], "set_size"].to_numpy()
     table["share_found"] = info.loc[table["term"], "share_found"].to_numpy()

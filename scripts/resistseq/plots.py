@@ -89,8 +89,13 @@ def plot_pca(vst: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: S
             linewidth=0.5,
         )
     for sample in scores.index:
-        axis.annotate(sample, (scores.loc[sample, "PC1"], scores.loc[sample].get("PC2", 0.0)), fontsize=6,
-                      xytext=(3, 3), textcoords="offset points")
+        axis.annotate(
+            sample,
+            (scores.loc[sample, "PC1"], scores.loc[sample].get("PC2", 0.0)),
+            fontsize=6,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     axis.set_xlabel(f"PC1 ({explained[0] * 100:.1f}% variance)")
     axis.set_ylabel(f"PC2 ({explained[1] * 100:.1f}% variance)" if len(explained) > 1 else "PC2")
     axis.set_title(f"PCA of VST counts ({min(top, len(vst))} most variable genes)")
@@ -114,19 +119,31 @@ def _significance_colours(results: pd.DataFrame, alpha: float, lfc_threshold: fl
     return colours
 
 
-def plot_volcano(results: pd.DataFrame, contrast_label: str, alpha: float, lfc_threshold: float,
-                 label_genes: Iterable[str] = ()):
+def plot_volcano(
+    results: pd.DataFrame, contrast_label: str, alpha: float, lfc_threshold: float, label_genes: Iterable[str] = ()
+):
     apply_style()
     tested = results[results["pvalue"].notna()].copy()
     tested["neg_log10_p"] = -np.log10(tested["pvalue"].clip(lower=1e-300))
     figure, axis = plt.subplots(figsize=(3.5, 3.2))
-    axis.scatter(tested["log2FoldChange"], tested["neg_log10_p"], c=_significance_colours(tested, alpha, lfc_threshold),
-                 s=4, linewidth=0, rasterized=True)
+    axis.scatter(
+        tested["log2FoldChange"],
+        tested["neg_log10_p"],
+        c=_significance_colours(tested, alpha, lfc_threshold),
+        s=4,
+        linewidth=0,
+        rasterized=True,
+    )
     for threshold in (-lfc_threshold, lfc_threshold):
         axis.axvline(threshold, color="#666666", linewidth=0.5, linestyle="--")
     for _, row in _labelled(tested, label_genes).iterrows():
-        axis.annotate(row["gene_name"], (row["log2FoldChange"], row["neg_log10_p"]), fontsize=6,
-                      xytext=(2, 2), textcoords="offset points")
+        axis.annotate(
+            row["gene_name"],
+            (row["log2FoldChange"], row["neg_log10_p"]),
+            fontsize=6,
+            xytext=(2, 2),
+            textcoords="offset points",
+        )
     up = int(((tested["padj"] < alpha) & (tested["log2FoldChange"] > 0)).sum())
     down = int(((tested["padj"] < alpha) & (tested["log2FoldChange"] < 0)).sum())
     axis.set_xlabel("log2 fold change")
@@ -135,18 +152,30 @@ def plot_volcano(results: pd.DataFrame, contrast_label: str, alpha: float, lfc_t
     return figure
 
 
-def plot_ma(results: pd.DataFrame, contrast_label: str, alpha: float, lfc_threshold: float,
-            label_genes: Iterable[str] = ()):
+def plot_ma(
+    results: pd.DataFrame, contrast_label: str, alpha: float, lfc_threshold: float, label_genes: Iterable[str] = ()
+):
     apply_style()
     tested = results[results["baseMean"] > 0].copy()
     figure, axis = plt.subplots(figsize=(3.5, 3.2))
-    axis.scatter(tested["baseMean"], tested["log2FoldChange"], c=_significance_colours(tested, alpha, lfc_threshold),
-                 s=4, linewidth=0, rasterized=True)
+    axis.scatter(
+        tested["baseMean"],
+        tested["log2FoldChange"],
+        c=_significance_colours(tested, alpha, lfc_threshold),
+        s=4,
+        linewidth=0,
+        rasterized=True,
+    )
     axis.set_xscale("log")
     axis.axhline(0, color="#666666", linewidth=0.5)
     for _, row in _labelled(tested, label_genes).iterrows():
-        axis.annotate(row["gene_name"], (row["baseMean"], row["log2FoldChange"]), fontsize=6,
-                      xytext=(2, 2), textcoords="offset points")
+        axis.annotate(
+            row["gene_name"],
+            (row["baseMean"], row["log2FoldChange"]),
+            fontsize=6,
+            xytext=(2, 2),
+            textcoords="offset points",
+        )
     axis.set_xlabel("mean of normalised counts")
     axis.set_ylabel("log2 fold change")
     axis.set_title(f"{contrast_label}: MA plot")
@@ -174,7 +203,7 @@ def plot_running_scores(running: pd.DataFrame, gsea: pd.DataFrame, terms: Sequen
         axis.set_title(f"{term}\nNES {row['nes']:.2f}, FDR {row['fdr']:.3g}", fontsize=8)
         axis.set_xlabel("rank (up in target → down)")
         axis.set_ylabel("running enrichment score")
-    for axis in list(axes.flat)[len(terms):]:
+    for axis in list(axes.flat)[len(terms) :]:
         axis.set_visible(False)
     figure.tight_layout()
     return figure
@@ -198,26 +227,35 @@ def marker_matrix(vst: pd.DataFrame, annotation: pd.DataFrame, marker_groups: Ma
     return matrix, groups, missing
 
 
-def plot_marker_heatmap(vst: pd.DataFrame, annotation: pd.DataFrame, samples: pd.DataFrame, colour_by: str,
-                        levels: Sequence[str], marker_groups: Mapping[str, Sequence[str]]):
+def plot_marker_heatmap(
+    vst: pd.DataFrame,
+    annotation: pd.DataFrame,
+    samples: pd.DataFrame,
+    colour_by: str,
+    levels: Sequence[str],
+    marker_groups: Mapping[str, Sequence[str]],
+):
     apply_style()
     ordered = [s for level in levels for s in samples.index[samples[colour_by] == level]]
     ordered += [s for s in vst.columns if s not in ordered]
     matrix, groups, missing = marker_matrix(vst[ordered], annotation, marker_groups)
     height = max(2.5, 0.14 * len(matrix) + 1.2)
-    figure, (bar, axis) = plt.subplots(2, 1, figsize=(3.8, height), gridspec_kw={"height_ratios": [0.4, max(len(matrix), 1)]},
-                                       sharex=True)
+    figure, (bar, axis) = plt.subplots(
+        2, 1, figsize=(3.8, height), gridspec_kw={"height_ratios": [0.4, max(len(matrix), 1)]}, sharex=True
+    )
     colours = group_colours(levels)
-    bar.imshow([[matplotlib.colors.to_rgb(colours.get(samples.loc[s, colour_by], "#000000")) for s in ordered]],
-               aspect="auto")
+    bar.imshow(
+        [[matplotlib.colors.to_rgb(colours.get(samples.loc[s, colour_by], "#000000")) for s in ordered]], aspect="auto"
+    )
     bar.set_yticks([0], [colour_by])
     handles = [matplotlib.patches.Patch(color=colours[level], label=level) for level in levels]
     bar.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.02, -0.5), frameon=False, fontsize=6)
     bar.tick_params(bottom=False)
     for side in ("left", "bottom"):
         bar.spines[side].set_visible(False)
-    image = axis.imshow(matrix.to_numpy(dtype=float), aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2,
-                        interpolation="nearest")
+    image = axis.imshow(
+        matrix.to_numpy(dtype=float), aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2, interpolation="nearest"
+    )
     axis.set_yticks(range(len(matrix)), matrix.index)
     axis.set_xticks(range(len(ordered)), ordered, rotation=90)
     boundaries = [i for i in range(1, len(groups)) if groups[i] != groups[i - 1]]

@@ -8,6 +8,7 @@ rounded to integers for PyDESeq2, which has no tximport length offsets.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 from collections.abc import Mapping
@@ -51,19 +52,25 @@ class GeneCounts:
 def _read_table(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     try:
         return pd.read_csv(path, sep="\t", comment=None, **kwargs)
-    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as error:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, EOFError, OSError) as error:
         raise WorkflowInputError(f"Quant file '{path}' cannot be read as a tab-separated table: {error}.") from error
 
 
-def _numeric_columns(table: pd.DataFrame, columns: list[str], path: str | os.PathLike, id_column: str) -> None:
-    """Fail naming the file, column and first bad row when values are not finite, non-negative numbers."""
+def _numeric_columns(
+    table: pd.DataFrame, columns: list[str], path: str | os.PathLike, id_column: str, header_line: int = 1
+) -> None:
+    """Fail naming the file, column and first bad row when values are not finite, non-negative numbers.
+
+    ``header_line`` is the file's line number of the header (after leading comment lines).
+    """
     for column in columns:
         values = pd.to_numeric(table[column], errors="coerce")
         bad = values.isna() | ~np.isfinite(values) | (values < 0)
         if bad.any():
             position = int(np.flatnonzero(bad.to_numpy())[0])
+            line = header_line + 1 + position
             raise WorkflowInputError(
-                f"Quant file '{path}', line {position + 2} ({id_column} '{table[id_column].iloc[position]}'): "
+                f"Quant file '{path}', line {line} ({id_column} '{table[id_column].iloc[position]}'): "
                 f"column '{column}' holds '{table[column].iloc[position]}', not a non-negative number "
                 f"({int(bad.sum())} such row(s)). Re-export the file from the quantifier."
             )
@@ -179,7 +186,7 @@ def check_same_transcripts(tables: Mapping[str, pd.DataFrame], paths: Mapping[st
         other = tables[sample]["transcript_id"]
         if len(other) != len(first) or not np.array_equal(other.to_numpy(), first.to_numpy()):
             if len(other) == len(first) and set(other) == set(first):
-                problem = "lists the same transcripts in a different order"
+                problem = "lists the same transcripts in a different order from"
             else:
                 problem = f"lists {len(other)} transcripts, not the same set as the {len(first)} in"
             raise WorkflowInputError(
@@ -248,9 +255,7 @@ def summarise_transcripts(
         columns=[path_to_sample[str(path)] for path in result.obs_names],
     )
     annotation = (
-        mapping.reset_index(drop=True)[["gene_id", "gene_name"]]
-        .drop_duplicates("gene_id")
-        .set_index("gene_id")
+        mapping.reset_index(drop=True)[["gene_id", "gene_name"]].drop_duplicates("gene_id").set_index("gene_id")
     )
     rounded = round_counts(counts)
     return GeneCounts(rounded, annotation.loc[rounded.index].reset_index())
@@ -280,7 +285,8 @@ def read_featurecounts(quant_paths: Mapping[str, str]) -> pd.DataFrame:
     """The sample's count column from featureCounts output (one column, or the one named after it)."""
     columns = {}
     for sample, path in quant_paths.items():
-        table = pd.read_csv(path, sep="\t", comment="#", dtype={"Geneid": str})
+        comment_lines = _leading_comment_lines(path)
+        table = _read_table(path, skiprows=comment_lines, dtype={"Geneid": str})
         if list(table.columns[: len(FEATURECOUNTS_FIXED)]) != list(FEATURECOUNTS_FIXED):
             raise WorkflowInputError(
                 f"Quant file '{path}': not featureCounts output (expected columns "
@@ -288,9 +294,24 @@ def read_featurecounts(quant_paths: Mapping[str, str]) -> pd.DataFrame:
             )
         count_columns = list(table.columns[len(FEATURECOUNTS_FIXED) :])
         column = _featurecounts_column(sample, count_columns, path)
-        _numeric_columns(table, [column], path, "Geneid")
+        _numeric_columns(table, [column], path, "Geneid", header_line=comment_lines + 1)
         columns[sample] = table.set_index("Geneid")[column]
     return _aligned_gene_columns(columns, quant_paths)
+
+
+def _leading_comment_lines(path: str | os.PathLike) -> int:
+    """How many lines at the top of the file start with '#' (featureCounts writes one)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    count = 0
+    try:
+        with opener(path, "rt") as handle:
+            for line in handle:
+                if not line.startswith("#"):
+                    break
+                count += 1
+    except (UnicodeDecodeError, EOFError, OSError) as error:
+        raise WorkflowInputError(f"Quant file '{path}' cannot be read: {error}.") from error
+    return count
 
 
 def _featurecounts_column(sample: str, count_columns: list[str], path: str) -> str:
@@ -374,7 +395,8 @@ def read_gene_annotation(path: str | os.PathLike) -> pd.DataFrame:
 
 def annotate_genes(gene_ids: pd.Index, annotation: pd.DataFrame | None, source: str) -> pd.DataFrame:
     """gene_id, gene_name for every gene; IDs are matched with or without versions, unnamed keep their ID."""
-    names = pd.Series(gene_ids.to_numpy(), index=gene_ids)
+    # A copy: writing names into a view of the index array would rename the caller's genes.
+    names = pd.Series(gene_ids.to_numpy(copy=True), index=gene_ids)
     if annotation is not None:
         table = annotation.drop_duplicates("gene_id").set_index("gene_id")["gene_name"]
         stripped = pd.Series(table.to_numpy(), index=[strip_version(i) for i in table.index])

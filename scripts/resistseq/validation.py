@@ -196,8 +196,7 @@ def contrast_errors(
         variable = contrast["variable"]
         if variable not in sheet.columns:
             messages.append(
-                f"{key}: variable '{variable}' is not a column of {sheet_path} "
-                f"(columns: {', '.join(sheet.columns)})."
+                f"{key}: variable '{variable}' is not a column of {sheet_path} (columns: {', '.join(sheet.columns)})."
             )
             continue
         if in_design and variable not in in_design:

@@ -1,0 +1,44 @@
+"""Shared test helpers: project paths, the read-only ../shared data, running Snakemake."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("RESISTSEQ_SHARED", PROJECT.parent / "shared"))
+EXAMPLE_DATA = PROJECT / "example" / "data"
+
+requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared test data not found at {SHARED}")
+
+
+def snakemake(workdir: Path, *arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run the project's workflow with ``workdir`` as working directory (not the project)."""
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(PROJECT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        *arguments,
+    ]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+
+
+def copy_example(workdir: Path) -> Path:
+    """The bundled example in ``workdir`` with relative paths, as a user would lay it out."""
+    shutil.copytree(EXAMPLE_DATA, workdir / "data")
+    sheet = (PROJECT / "config" / "samples.tsv").read_text().replace("example/data/", "data/")
+    (workdir / "samples.tsv").write_text(sheet)
+    config = (PROJECT / "config" / "config.yaml").read_text()
+    config = config.replace("samples: config/samples.tsv", "samples: samples.tsv")
+    config = config.replace("tx2gene: example/data/tx2gene.tsv", "tx2gene: data/tx2gene.tsv")
+    (workdir / "config.yaml").write_text(config)
+    return workdir / "config.yaml"
