@@ -9,6 +9,7 @@ WORKFLOW_DIR = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
 from resistseq.errors import WorkflowInputError
+from resistseq.genesets import display_path
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
@@ -66,6 +67,11 @@ def get_geneset_files():
         else []
     )
     return bundled + list(config["genesets"])
+
+
+def get_geneset_labels():
+    """Bundled files as 'resources/genesets/x.gmt', the same on every machine; user files as given."""
+    return [display_path(path, WORKFLOW_DIR) for path in get_geneset_files()]
 
 
 def get_group_levels():

@@ -8,15 +8,15 @@ rule normalise_counts:
         size_factors="results/counts/size_factors.tsv",
     log:
         "logs/counts/normalise_counts.log",
-    params:
-        design=config["design"],
-        blind=config["deseq2"]["vst_blind"],
+    conda:
+        "../envs/deseq2.yaml"
     threads: 2
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=60,
-    conda:
-        "../envs/deseq2.yaml"
+    params:
+        design=config["design"],
+        blind=config["deseq2"]["vst_blind"],
     script:
         "../scripts/normalise_counts.py"
 
@@ -30,6 +30,12 @@ rule run_deseq2:
         table="results/de/{contrast}/deseq2.tsv",
     log:
         "logs/de/{contrast}/run_deseq2.log",
+    conda:
+        "../envs/deseq2.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=120,
     params:
         contrast=get_contrast,
         design=config["design"],
@@ -37,11 +43,5 @@ rule run_deseq2:
         cooks_filter=config["deseq2"]["cooks_filter"],
         independent_filter=config["deseq2"]["independent_filter"],
         shrink_lfc=config["deseq2"]["shrink_lfc"],
-    threads: 2
-    resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=120,
-    conda:
-        "../envs/deseq2.yaml"
     script:
         "../scripts/run_deseq2.py"

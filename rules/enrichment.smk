@@ -11,6 +11,12 @@ rule run_gsea:
         settings="results/enrichment/{contrast}/gsea_settings.json",
     log:
         "logs/enrichment/{contrast}/run_gsea.log",
+    conda:
+        "../envs/enrichment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=60,
     params:
         seed=config["enrichment"]["seed"],
         permutations=config["enrichment"]["permutations"],
@@ -18,12 +24,6 @@ rule run_gsea:
         max_size=config["enrichment"]["max_size"],
         min_coverage=config["enrichment"]["min_coverage"],
         plot_sets=config["enrichment"]["plot_sets"],
-        workflow_dir=str(WORKFLOW_DIR),
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=60,
-    conda:
-        "../envs/enrichment.yaml"
+        geneset_labels=get_geneset_labels(),
     script:
         "../scripts/run_gsea.py"

@@ -7,14 +7,14 @@ rule plot_pca:
         png="results/figures/pca.png",
     log:
         "logs/figures/plot_pca.log",
-    params:
-        groups=get_group_levels(),
+    conda:
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/figures.yaml"
+    params:
+        groups=get_group_levels(),
     script:
         "../scripts/plot_pca.py"
 
@@ -29,15 +29,15 @@ rule plot_marker_heatmap:
         png="results/figures/marker_heatmap.png",
     log:
         "logs/figures/plot_marker_heatmap.log",
-    params:
-        groups=get_group_levels(),
-        marker_genes=config["figures"]["marker_genes"],
+    conda:
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/figures.yaml"
+    params:
+        groups=get_group_levels(),
+        marker_genes=config["figures"]["marker_genes"],
     script:
         "../scripts/plot_marker_heatmap.py"
 
@@ -50,16 +50,16 @@ rule plot_volcano:
         png="results/figures/{contrast}/volcano.png",
     log:
         "logs/figures/{contrast}/plot_volcano.log",
-    params:
-        alpha=config["deseq2"]["alpha"],
-        lfc_threshold=config["deseq2"]["lfc_threshold"],
-        label_genes=config["figures"]["label_genes"],
+    conda:
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/figures.yaml"
+    params:
+        alpha=config["deseq2"]["alpha"],
+        lfc_threshold=config["deseq2"]["lfc_threshold"],
+        label_genes=config["figures"]["label_genes"],
     script:
         "../scripts/plot_volcano.py"
 
@@ -72,16 +72,16 @@ rule plot_ma:
         png="results/figures/{contrast}/ma.png",
     log:
         "logs/figures/{contrast}/plot_ma.log",
-    params:
-        alpha=config["deseq2"]["alpha"],
-        lfc_threshold=config["deseq2"]["lfc_threshold"],
-        label_genes=config["figures"]["label_genes"],
+    conda:
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/figures.yaml"
+    params:
+        alpha=config["deseq2"]["alpha"],
+        lfc_threshold=config["deseq2"]["lfc_threshold"],
+        label_genes=config["figures"]["label_genes"],
     script:
         "../scripts/plot_ma.py"
 
@@ -95,13 +95,13 @@ rule plot_gsea_running_scores:
         png="results/figures/{contrast}/gsea_running_scores.png",
     log:
         "logs/figures/{contrast}/plot_gsea_running_scores.log",
-    params:
-        plot_sets=config["enrichment"]["plot_sets"],
+    conda:
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/figures.yaml"
+    params:
+        plot_sets=config["enrichment"]["plot_sets"],
     script:
         "../scripts/plot_gsea_running_scores.py"

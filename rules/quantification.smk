@@ -8,15 +8,15 @@ rule import_quantifications:
         annotation="results/counts/gene_annotation.tsv",
     log:
         "logs/counts/import_quantifications.log",
-    params:
-        quant_paths=get_quant_paths(),
-        file_format=config["quantification"]["format"],
-        counts_from_abundance=config["quantification"]["counts_from_abundance"],
+    conda:
+        "../envs/import.yaml"
     threads: 1
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=30,
-    conda:
-        "../envs/import.yaml"
+    params:
+        quant_paths=get_quant_paths(),
+        file_format=config["quantification"]["format"],
+        counts_from_abundance=config["quantification"]["counts_from_abundance"],
     script:
         "../scripts/import_quantifications.py"

@@ -9,7 +9,7 @@ def main(snakemake, logger):
     import gseapy
     import pandas as pd
 
-    from resistseq.genesets import display_path, read_gmt_files, set_coverage
+    from resistseq.genesets import read_gmt_files, set_coverage
     from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores
     from resistseq.runtime import atomic_path, write_table
 
@@ -25,7 +25,7 @@ def main(snakemake, logger):
     for row in ranking.collapsed.itertuples(index=False):
         logger.info("duplicate symbol %s: dropped %s (stat %.4g)", row.gene_name, row.gene_id, row.stat)
 
-    sets, sources = read_gmt_files(snakemake.input.genesets, params.workflow_dir)
+    sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
     coverage = set_coverage(sets, sources, ranking.scores.index, params.min_size, params.max_size, params.min_coverage)
     for row in coverage.itertuples(index=False):
         if row.low_coverage:
@@ -56,7 +56,7 @@ def main(snakemake, logger):
         "weight": 1.0,
         "min_size": params.min_size,
         "max_size": params.max_size,
-        "gene_set_files": [display_path(path, params.workflow_dir) for path in snakemake.input.genesets],
+        "gene_set_files": list(params.geneset_labels),
         "sets_tested": len(table),
         "sets_dropped": coverage.loc[coverage["status"] != "tested", "term"].tolist(),
         "genes_ranked": len(ranking.scores),

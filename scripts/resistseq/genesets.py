@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -44,16 +44,16 @@ def display_path(path: str | os.PathLike, workflow_dir: str | os.PathLike | None
 
 
 def read_gmt_files(
-    paths: Iterable[str | os.PathLike], workflow_dir: str | os.PathLike | None = None
+    paths: Sequence[str | os.PathLike], labels: Sequence[str] | None = None
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """All sets of several GMT files, and the file each set came from.
+    """All sets of several GMT files, and the file (its label) each set came from.
 
     The same set name in two files is an error unless both list the same genes.
     """
     sets: dict[str, list[str]] = {}
     sources: dict[str, str] = {}
-    for path in paths:
-        label = display_path(path, workflow_dir)
+    labels = list(labels) if labels is not None else [str(path) for path in paths]
+    for path, label in zip(paths, labels, strict=True):
         for name, genes in read_gmt(path).items():
             if name in sets and set(sets[name]) != set(genes):
                 raise WorkflowInputError(

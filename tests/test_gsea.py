@@ -1,0 +1,145 @@
+"""Gene sets, ranking and preranked GSEA on small inputs with asserted values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import PROJECT
+
+from resistseq.errors import WorkflowInputError
+from resistseq.genesets import display_path, read_gmt, read_gmt_files, set_coverage
+from resistseq.gsea import GSEA_COLUMNS, gsea_table, rank_genes, run_prerank, running_scores
+
+
+def test_rank_genes_collapses_duplicates_deterministically():
+    results = pd.DataFrame(
+        {
+            "gene_id": ["g4", "g1", "g2", "g3", "g5", "g6"],
+            "gene_name": ["B", "A", "A", "C", "C", np.nan],
+            "stat": [2.0, -3.0, 1.0, 0.5, -0.5, np.nan],
+        }
+    )
+    ranking = rank_genes(results)
+    # A keeps g1 (|-3| > |1|); C ties at |0.5| and keeps the smaller ID g3; the NaN statistic is left out.
+    assert list(ranking.scores.index) == ["B", "C", "A"]
+    assert list(ranking.scores) == [2.0, 0.5, -3.0]
+    assert ranking.collapsed[["gene_name", "gene_id"]].values.tolist() == [["A", "g2"], ["C", "g5"]]
+    assert ranking.dropped_missing == 1
+    # Row order of the input does not matter.
+    shuffled = rank_genes(results.iloc[::-1])
+    pd.testing.assert_series_equal(shuffled.scores, ranking.scores)
+
+
+def write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_read_gmt_and_conflicts(tmp_path):
+    first = write(tmp_path / "a.gmt", "SET1\tdesc\tA\tB\tA\nSET2\tdesc\tC\n")
+    assert read_gmt(first) == {"SET1": ["A", "B"], "SET2": ["C"]}
+    same = write(tmp_path / "b.gmt", "SET1\tother description\tB\tA\n")
+    sets, sources = read_gmt_files([first, same], ["a.gmt", "b.gmt"])
+    assert sources == {"SET1": "a.gmt", "SET2": "a.gmt"}
+    clash = write(tmp_path / "c.gmt", "SET1\tdesc\tA\tZ\n")
+    with pytest.raises(WorkflowInputError, match="'SET1' is defined differently in 'a.gmt' and 'c.gmt'"):
+        read_gmt_files([first, clash], ["a.gmt", "c.gmt"])
+    broken = write(tmp_path / "d.gmt", "SET1\tonly-a-description\n")
+    with pytest.raises(WorkflowInputError, match="d.gmt', line 1: a GMT line needs a name"):
+        read_gmt(broken)
+
+
+def test_display_path_keeps_bundled_paths_machine_independent(tmp_path):
+    bundled = PROJECT / "resources" / "genesets" / "nfkb.gmt"
+    assert display_path(bundled, PROJECT) == "resources/genesets/nfkb.gmt"
+    assert display_path("user/sets.gmt", PROJECT) == "user/sets.gmt"
+
+
+def test_set_coverage_reports_share_and_drops():
+    sets = {"small": ["A", "B", "X"], "fine": ["A", "B", "C", "D"], "big": list("ABCDEF"), "absent": ["Y", "Z"]}
+    coverage = set_coverage(sets, {}, ["A", "B", "C", "D", "E", "F"], min_size=3, max_size=5, min_coverage=0.5)
+    coverage = coverage.set_index("term")
+    assert coverage.loc["small", "genes_found"] == 2 and coverage.loc["small", "share_found"] == 0.6667
+    assert coverage.loc["small", "status"] == "dropped: 2 genes found < min_size 3"
+    assert coverage.loc["big", "status"] == "dropped: 6 genes found > max_size 5"
+    assert coverage.loc["fine", "status"] == "tested"
+    assert bool(coverage.loc["absent", "low_coverage"]) and not bool(coverage.loc["fine", "low_coverage"])
+
+
+def running_sum_es(ranking: pd.Series, genes: set[str]) -> float:
+    """Subramanian et al. 2005 weighted (p = 1) Kolmogorov-Smirnov running sum, written independently."""
+    hit = ranking.index.isin(list(genes))
+    weights = np.abs(ranking.to_numpy()) * hit
+    step_up = weights / weights.sum()
+    step_down = (~hit) / (~hit).sum()
+    running = np.cumsum(step_up - step_down)
+    return float(running[np.argmax(np.abs(running))])
+
+
+@pytest.fixture(scope="module")
+def toy_ranking():
+    rng = np.random.default_rng(11)
+    genes = [f"G{i:04d}" for i in range(1000)]
+    scores = pd.Series(rng.normal(size=1000), index=genes)
+    scores.iloc[:25] += 3.0  # planted: G0000..G0024 up
+    scores.iloc[25:50] -= 3.0  # planted: G0025..G0049 down
+    return scores.sort_values(ascending=False, kind="mergesort")
+
+
+@pytest.fixture(scope="module")
+def toy_sets():
+    return {
+        "UP": [f"G{i:04d}" for i in range(25)],
+        "DOWN": [f"G{i:04d}" for i in range(25, 50)],
+        "NULL": [f"G{i:04d}" for i in range(500, 540)],
+    }
+
+
+def test_prerank_enrichment_scores_match_the_running_sum(toy_ranking, toy_sets):
+    result = run_prerank(toy_ranking, toy_sets, seed=7, permutations=200)
+    coverage = set_coverage(toy_sets, {}, toy_ranking.index, 1, 1000, 0.5)
+    table = gsea_table(result, coverage).set_index("term")
+    assert list(gsea_table(result, coverage).columns) == GSEA_COLUMNS
+    for term, genes in toy_sets.items():
+        assert table.loc[term, "es"] == pytest.approx(running_sum_es(toy_ranking, set(genes)), abs=1e-9)
+    assert table.loc["UP", "nes"] > 2 and table.loc["UP", "fdr"] < 0.01
+    assert table.loc["DOWN", "nes"] < -2 and table.loc["DOWN", "fdr"] < 0.01
+    assert table.loc["NULL", "pvalue"] > 0.05
+    assert table.loc["UP", "size"] == 25
+    running = running_scores(result, toy_ranking, ["UP", "MISSING"])
+    assert set(running["term"]) == {"UP"} and len(running) == 1000 and running["hit"].sum() == 25
+    assert running["running_es"].max() == pytest.approx(table.loc["UP", "es"])
+
+
+def test_prerank_is_identical_across_reruns_and_threads(toy_ranking, toy_sets):
+    coverage = set_coverage(toy_sets, {}, toy_ranking.index, 1, 1000, 0.5)
+    first = gsea_table(run_prerank(toy_ranking, toy_sets, seed=3, permutations=200, threads=1), coverage)
+    again = gsea_table(run_prerank(toy_ranking, toy_sets, seed=3, permutations=200, threads=2), coverage)
+    pd.testing.assert_frame_equal(first, again)
+    other_seed = gsea_table(run_prerank(toy_ranking, toy_sets, seed=4, permutations=200), coverage)
+    assert not first["pvalue"].equals(other_seed["pvalue"]) or not first["nes"].equals(other_seed["nes"])
+
+
+def test_no_testable_set_is_a_clear_error(toy_ranking):
+    with pytest.raises(WorkflowInputError, match="No gene set has enough genes"):
+        run_prerank(toy_ranking, {}, seed=1)
+
+
+def test_bundled_gene_sets_are_well_formed():
+    sets, sources = read_gmt_files(sorted((PROJECT / "resources" / "genesets").glob("*.gmt")))
+    assert set(sets) == {
+        "NFKB_CANONICAL_PATHWAY",
+        "NFKB_TARGET_GENES",
+        "BASAL_LIKE_UP",
+        "LUMINAL_MARKERS",
+        "HER2_AMPLICON_17Q12",
+    }
+    assert {"RELA", "NFKB1", "CHUK", "IKBKB", "NFKBIA"} <= set(sets["NFKB_CANONICAL_PATHWAY"])
+    assert {"ERBB2", "GRB7", "STARD3", "PGAP3", "MIEN1"} <= set(sets["HER2_AMPLICON_17Q12"])
+    assert {"KRT5", "KRT14", "KRT17", "EGFR"} <= set(sets["BASAL_LIKE_UP"])
+    assert {"ESR1", "GATA3", "FOXA1"} <= set(sets["LUMINAL_MARKERS"])
+    assert not set(sets["BASAL_LIKE_UP"]) & set(sets["LUMINAL_MARKERS"])
+    readme = (PROJECT / "resources" / "genesets" / "README.md").read_text()
+    for name in sets:
+        assert name in readme

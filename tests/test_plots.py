@@ -1,0 +1,112 @@
+"""Figure functions on small data: structure, values and byte-identical files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from resistseq.plots import (
+    group_colours,
+    marker_matrix,
+    pca,
+    plot_ma,
+    plot_marker_heatmap,
+    plot_pca,
+    plot_running_scores,
+    plot_volcano,
+    save_figure,
+)
+
+
+@pytest.fixture
+def samples():
+    return pd.DataFrame(
+        {"sample": ["P1", "P2", "R1", "R2"], "condition": ["parental", "parental", "resistant", "resistant"]}
+    ).set_index("sample", drop=False)
+
+
+@pytest.fixture
+def vst():
+    rng = np.random.default_rng(0)
+    data = rng.normal(8, 0.2, size=(50, 4))
+    data[:10, 2:] += 3  # ten genes separate the groups
+    return pd.DataFrame(data, index=[f"g{i}" for i in range(50)], columns=["P1", "P2", "R1", "R2"])
+
+
+@pytest.fixture
+def results():
+    return pd.DataFrame(
+        {
+            "gene_id": ["g1", "g2", "g3", "g4"],
+            "gene_name": ["ERBB2", "RELA", "KRT5", "ESR1"],
+            "baseMean": [5000.0, 300.0, 50.0, 2000.0],
+            "log2FoldChange": [0.1, 1.2, 2.5, -1.4],
+            "pvalue": [0.5, 1e-6, 1e-9, 1e-5],
+            "padj": [0.6, 1e-5, 1e-8, 1e-4],
+        }
+    )
+
+
+def test_pca_separates_groups_and_reports_variance(vst):
+    scores, explained = pca(vst, top=50)
+    assert explained.sum() == pytest.approx(1.0)
+    assert explained[0] > 0.8
+    assert np.sign(scores.loc["P1", "PC1"]) == np.sign(scores.loc["P2", "PC1"]) != np.sign(scores.loc["R1", "PC1"])
+
+
+def test_pca_figure_has_labelled_axes(vst, samples):
+    figure = plot_pca(vst, samples, "condition", ["parental", "resistant"])
+    axis = figure.axes[0]
+    assert axis.get_xlabel().startswith("PC1 (") and "% variance" in axis.get_ylabel()
+    assert [text.get_text() for text in axis.get_legend().get_texts()] == ["parental", "resistant"]
+
+
+def test_group_colours_are_stable():
+    assert group_colours(["parental", "resistant"]) == {"parental": "#0072B2", "resistant": "#D55E00"}
+
+
+def test_volcano_and_ma_label_requested_genes(results):
+    volcano = plot_volcano(results, "R vs P", alpha=0.05, lfc_threshold=1, label_genes=["ERBB2"])
+    labels = {text.get_text() for text in volcano.axes[0].texts}
+    assert {"ERBB2", "RELA", "KRT5", "ESR1"} <= labels
+    assert volcano.axes[0].get_title() == "R vs P: 2 up, 1 down (padj < 0.05)"
+    ma = plot_ma(results, "R vs P", alpha=0.05, lfc_threshold=1)
+    assert ma.axes[0].get_xscale() == "log"
+
+
+def test_running_score_panels(results):
+    running = pd.DataFrame(
+        {
+            "term": ["A"] * 4 + ["B"] * 4,
+            "position": [0, 1, 2, 3] * 2,
+            "running_es": [0.5, 1.0, 0.5, 0.0, -0.5, -1.0, -0.5, 0.0],
+            "hit": [True, True, False, False, False, True, True, False],
+        }
+    )
+    table = pd.DataFrame({"term": ["A", "B"], "nes": [2.0, -1.5], "fdr": [0.001, 0.2]})
+    figure = plot_running_scores(running, table, ["A", "B", "not tested"])
+    visible = [axis for axis in figure.axes if axis.get_visible()]
+    assert len(visible) == 2
+    assert visible[0].get_title() == "A\nNES 2.00, FDR 0.001"
+
+
+def test_marker_matrix_zscores_and_missing(vst):
+    annotation = pd.DataFrame({"gene_id": vst.index, "gene_name": [f"N{i}" for i in range(50)]})
+    matrix, groups, missing = marker_matrix(vst, annotation, {"first": ["N0", "N1"], "second": ["N20", "ABSENT"]})
+    assert list(matrix.index) == ["N0", "N1", "N20"] and groups == ["first", "first", "second"]
+    assert missing == ["ABSENT"]
+    assert np.allclose(matrix.mean(axis=1), 0) and np.allclose(matrix.std(axis=1, ddof=1), 1)
+
+
+def test_saved_figures_are_byte_identical(tmp_path, vst, samples):
+    annotation = pd.DataFrame({"gene_id": vst.index, "gene_name": [f"N{i}" for i in range(50)]})
+    outputs = []
+    for run in ("first", "second"):
+        figure = plot_marker_heatmap(vst, annotation, samples, "condition", ["parental", "resistant"], {"g": ["N0"]})
+        pdf, png = tmp_path / f"{run}.pdf", tmp_path / f"{run}.png"
+        save_figure(figure, pdf, png)
+        outputs.append((pdf.read_bytes(), png.read_bytes()))
+    assert outputs[0] == outputs[1]
+    assert b"CreationDate" not in outputs[0][0]
+    assert not list(tmp_path.glob(".*partial"))
