@@ -123,3 +123,21 @@ def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
     first, second = checksums(results), checksums(again)
     assert len(first) == 22
     assert first == second
+
+
+def test_malformed_quant_file_fails_its_job_and_leaves_no_output(tmp_path):
+    import gzip
+
+    configfile = copy_example(tmp_path)
+    quant = tmp_path / "data" / "BT474R_2" / "quant.sf.gz"
+    lines = gzip.decompress(quant.read_bytes()).decode().splitlines()
+    fields = lines[5].split("\t")
+    fields[4] = "-3"
+    lines[5] = "\t".join(fields)
+    quant.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    completed = snakemake(tmp_path, "--configfile", str(configfile), "--cores", "1", "results/counts/gene_counts.tsv")
+    assert completed.returncode != 0
+    output = completed.stdout + completed.stderr
+    assert f"Quant file 'data/BT474R_2/quant.sf.gz', line 6 (Name '{fields[0]}'): column 'NumReads' holds '-3" in output
+    assert not (tmp_path / "results" / "counts" / "gene_counts.tsv").exists()
+    assert not list((tmp_path / "results").rglob("*partial*"))
