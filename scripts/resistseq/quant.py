@@ -157,25 +157,42 @@ def match_identifiers(
 ) -> pd.Index:
     """For each query ID, the reference ID it denotes: exact, or equal without versions.
 
-    Versions are compared only when exact matching leaves IDs unmatched, and only
-    if the unversioned IDs are unique on both sides (GENCODE _PAR_Y IDs stay apart).
+    An ID that has no exact match is compared without its version only if its
+    unversioned form is unique on both sides (GENCODE _PAR_Y IDs stay apart;
+    ENST1.1 and ENST1.2 are never merged into one ENST1).
     """
     exact = query.isin(reference)
     if exact.all():
         return query
     query_stripped = pd.Index([strip_version(i) for i in query])
     reference_stripped = pd.Index([strip_version(i) for i in reference])
-    lookup = pd.Series(reference.to_numpy(), index=reference_stripped)
-    unique = not reference_stripped.duplicated().any() and not query_stripped.duplicated().any()
-    matched = query_stripped.isin(reference_stripped) if unique else exact
+    in_reference = query_stripped.isin(reference_stripped)
+    ambiguous = query_stripped.duplicated(keep=False) | query_stripped.isin(
+        reference_stripped[reference_stripped.duplicated()]
+    )
+    by_stripped = ~exact & in_reference & ~ambiguous
+    matched = exact | by_stripped
     if not matched.all():
         missing = query[~matched]
-        raise WorkflowInputError(
+        message = (
             f"{len(missing)} {what}(s) in {query_source} are missing from {reference_source}, "
-            f"e.g. {', '.join(missing[:5])}. Use the transcript → gene table made from the same "
+            f"e.g. {', '.join(missing[:5])}."
+        )
+        unclear = query[~matched & in_reference & ambiguous]
+        if len(unclear):
+            message += (
+                f" {len(unclear)} of them would match only without their version, which is not unique "
+                f"(e.g. '{unclear[0]}' as '{strip_version(unclear[0])}'), so they are not matched."
+            )
+        raise WorkflowInputError(
+            message + " Use the transcript → gene table made from the same "
             "annotation (and version) as the quantification index."
         )
-    return pd.Index(lookup.loc[query_stripped].to_numpy())
+    lookup = pd.Series(reference.to_numpy(), index=reference_stripped)
+    lookup = lookup[~lookup.index.duplicated(keep=False)]
+    mapped = query.to_numpy(dtype=object, copy=True)
+    mapped[by_stripped] = lookup.loc[query_stripped[by_stripped]].to_numpy()
+    return pd.Index(mapped)
 
 
 def check_same_transcripts(tables: Mapping[str, pd.DataFrame], paths: Mapping[str, str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -59,7 +60,14 @@ def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
             f"Sample sheet '{path}' does not exist. Set 'samples' in the config to a "
             "tab-separated file with columns sample, condition, quant."
         )
-    sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+    numbered = _content_lines(path)
+    if not numbered:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}' is empty. It needs a tab-separated header naming at least "
+            "sample, condition and quant, then one row per sample."
+        )
+    text = "".join(line for _, line in numbered)
+    sheet = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, comment="#")
     sheet.columns = [column.strip() for column in sheet.columns]
     missing = [column for column in SHEET_REQUIRED_COLUMNS if column not in sheet.columns]
     if missing:
@@ -70,32 +78,59 @@ def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
         )
     if sheet.empty:
         raise WorkflowInputError(f"Sample sheet '{path}' has a header but no samples.")
-    return sheet.apply(lambda column: column.str.strip())
+    sheet = sheet.apply(lambda column: column.str.strip())
+    # The file's own line numbers of the rows, for messages (comment and blank lines skipped).
+    if len(numbered) - 1 == len(sheet):
+        sheet.attrs["line_numbers"] = [number for number, _ in numbered[1:]]
+    return sheet
 
 
-def sheet_row_label(sheet_path: str | os.PathLike, position: int, sample: str) -> str:
-    """'config/samples.tsv, line 3 (sample 'X')' for the row at ``position`` (0-based)."""
-    return f"{sheet_path}, line {position + 2} (sample '{sample}')"
+def _content_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) of every line that is neither blank nor a '#' comment."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            return [
+                (number, line)
+                for number, line in enumerate(handle, start=1)
+                if line.strip() and not line.lstrip().startswith("#")
+            ]
+    except (UnicodeDecodeError, EOFError, OSError) as error:
+        raise WorkflowInputError(f"Sample sheet '{path}' cannot be read as UTF-8 text: {error}.") from error
+
+
+def sheet_line_number(sheet: pd.DataFrame, position: int) -> int:
+    """The sheet file's line number of the row at ``position`` (0-based)."""
+    numbers = sheet.attrs.get("line_numbers")
+    if numbers is not None and len(numbers) == len(sheet):
+        return int(numbers[position])
+    return position + 2
+
+
+def sheet_row_label(sheet_path: str | os.PathLike, position: int, sample: str, line: int | None = None) -> str:
+    """'config/samples.tsv, line 3 (sample 'X')' for the row at ``position`` (0-based) or file ``line``."""
+    return f"{sheet_path}, line {position + 2 if line is None else line} (sample '{sample}')"
 
 
 def sample_sheet_errors(sheet: pd.DataFrame, schema: Mapping, sheet_path: str) -> list[str]:
     """Schema and identity checks on every row of the sheet."""
     messages = []
     for position, (_, row) in enumerate(sheet.iterrows()):
-        label = sheet_row_label(sheet_path, position, row["sample"])
+        label = sheet_row_label(sheet_path, position, row["sample"], sheet_line_number(sheet, position))
         record = {key: value for key, value in row.items() if value != ""}
-        for message in schema_errors(record, schema, label):
-            messages.append(message)
-    ids = sheet["sample"]
-    for position, sample in enumerate(ids):
-        if sample and not SAFE_ID.match(sample):
+        row_messages = schema_errors(record, schema, label)
+        messages += row_messages
+        sample = row["sample"]
+        # One message per unsafe ID: only when the schema has not already flagged the sample key.
+        if sample and not SAFE_ID.match(sample) and not any(": key 'sample':" in m for m in row_messages):
             messages.append(
-                f"{sheet_row_label(sheet_path, position, sample)}: sample ID is not safe as a "
-                "file name. Use letters, digits, '.', '_' or '-', starting with a letter or digit."
+                f"{label}: sample ID is not safe as a file name. Use letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit."
             )
+    ids = sheet["sample"]
     duplicated = ids[ids.duplicated(keep=False)]
     for sample in sorted(set(duplicated)):
-        lines = [str(position + 2) for position, value in enumerate(ids) if value == sample]
+        lines = [str(sheet_line_number(sheet, position)) for position, value in enumerate(ids) if value == sample]
         messages.append(
             f"{sheet_path}: sample ID '{sample}' appears on lines {', '.join(lines)}. "
             "Sample IDs must be unique: rename or remove the duplicate rows."
@@ -132,10 +167,10 @@ def design_errors(
     for variable in variables:
         empty = [position for position, value in enumerate(sheet[variable]) if value == ""]
         for position in empty:
-            messages.append(
-                f"{sheet_row_label(sheet_path, position, sheet['sample'].iloc[position])}: "
-                f"column '{variable}' is empty but the design '{design}' uses it. Fill it in."
+            label = sheet_row_label(
+                sheet_path, position, sheet["sample"].iloc[position], sheet_line_number(sheet, position)
             )
+            messages.append(f"{label}: column '{variable}' is empty but the design '{design}' uses it. Fill it in.")
     if messages:
         return messages
     import numpy as np
@@ -245,7 +280,7 @@ def input_file_errors(config: Mapping, sheet: pd.DataFrame, config_label: str, s
     quantification = config["quantification"]
     file_format = quantification["format"]
     for position, row in enumerate(sheet.itertuples(index=False)):
-        label = sheet_row_label(sheet_path, position, row.sample)
+        label = sheet_row_label(sheet_path, position, row.sample, sheet_line_number(sheet, position))
         problem = readable_file_error(row.quant, f"{label}: quant file")
         if problem:
             messages.append(problem + " Fix the 'quant' column.")
@@ -292,6 +327,9 @@ def check_inputs(
 
     Raises ``WorkflowInputError`` listing every problem found.
     """
+    quantification = config.get("quantification")
+    if isinstance(quantification, dict) and quantification.get("counts_from_abundance") is False:
+        quantification["counts_from_abundance"] = "no"  # YAML reads an unquoted `no` as false
     messages = schema_errors(config, config_schema, config_label)
     if messages:
         raise WorkflowInputError(_joined(messages))
