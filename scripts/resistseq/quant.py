@@ -95,7 +95,7 @@ def read_transcript_table(path: str | os.PathLike, file_format: str) -> pd.DataF
     if file_format == "rsem":
         file_format = "rsem_isoforms"
     id_column, counts_column, length_column, abundance_column = TRANSCRIPT_COLUMNS[file_format]
-    table = _read_table(path, dtype={id_column: str})
+    table = _read_table(path, dtype=str, keep_default_na=False)
     wanted = [id_column, counts_column, length_column, abundance_column]
     missing = [column for column in wanted if column not in table.columns]
     if missing:
@@ -287,7 +287,7 @@ def round_counts(counts: pd.DataFrame) -> pd.DataFrame:
 def read_rsem_genes(quant_paths: Mapping[str, str]) -> pd.DataFrame:
     columns = {}
     for sample, path in quant_paths.items():
-        table = _read_table(path, dtype={"gene_id": str})
+        table = _read_table(path, dtype=str, keep_default_na=False)
         missing = [column for column in RSEM_GENE_COLUMNS if column not in table.columns]
         if missing:
             raise WorkflowInputError(
@@ -303,7 +303,7 @@ def read_featurecounts(quant_paths: Mapping[str, str]) -> pd.DataFrame:
     columns = {}
     for sample, path in quant_paths.items():
         comment_lines = _leading_comment_lines(path)
-        table = _read_table(path, skiprows=comment_lines, dtype={"Geneid": str})
+        table = _read_table(path, skiprows=comment_lines, dtype=str, keep_default_na=False)
         if list(table.columns[: len(FEATURECOUNTS_FIXED)]) != list(FEATURECOUNTS_FIXED):
             raise WorkflowInputError(
                 f"Quant file '{path}': not featureCounts output (expected columns "
