@@ -10,7 +10,7 @@ def main(snakemake, logger):
     import pandas as pd
 
     from resistseq.genesets import read_gmt_files, set_coverage
-    from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores
+    from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
     from resistseq.runtime import atomic_path, write_table
 
     params = snakemake.params
@@ -40,7 +40,7 @@ def main(snakemake, logger):
             )
         if row.status != "tested":
             logger.warning("gene set %s not tested: %s", row.term, row.status)
-    tested = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
+    tested = sets_to_test(sets, coverage, ranking.scores)
     prerank = run_prerank(
         ranking.scores, tested, seed=params.seed, permutations=params.permutations, threads=snakemake.threads
     )

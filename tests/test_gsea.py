@@ -9,7 +9,7 @@ from conftest import PROJECT
 
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path, read_gmt, read_gmt_files, set_coverage
-from resistseq.gsea import GSEA_COLUMNS, gsea_table, rank_genes, run_prerank, running_scores
+from resistseq.gsea import GSEA_COLUMNS, gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
 
 
 def test_rank_genes_collapses_duplicates_deterministically():
@@ -119,6 +119,19 @@ def test_prerank_is_identical_across_reruns_and_threads(toy_ranking, toy_sets):
     pd.testing.assert_frame_equal(first, again)
     other_seed = gsea_table(run_prerank(toy_ranking, toy_sets, seed=4, permutations=200), coverage)
     assert not first["pvalue"].equals(other_seed["pvalue"]) or not first["nes"].equals(other_seed["nes"])
+
+
+def test_identifier_mismatch_names_both_kinds_of_name(toy_ranking):
+    sets = {"NFKB": ["RELA", "NFKB1", "CHUK"], "HER2": ["ERBB2", "GRB7"]}
+    coverage = set_coverage(sets, {}, toy_ranking.index, min_size=2, max_size=100, min_coverage=0.5)
+    with pytest.raises(WorkflowInputError) as error:
+        sets_to_test(sets, coverage, toy_ranking)
+    message = str(error.value)
+    assert message.startswith("None of the 2 gene sets can be tested: 0 of their genes were found among the 1000")
+    assert "ranked names look like 'G" in message and "set genes look like 'RELA', 'NFKB1', 'ERBB2'" in message
+    assert sets_to_test(sets, set_coverage(sets, {}, ["RELA", "NFKB1"], 2, 100, 0.5), toy_ranking) == {
+        "NFKB": ["RELA", "NFKB1", "CHUK"]
+    }
 
 
 def test_no_testable_set_is_a_clear_error(toy_ranking):

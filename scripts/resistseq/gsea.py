@@ -54,6 +54,25 @@ def rank_genes(results: pd.DataFrame, statistic: str = "stat") -> Ranking:
     return Ranking(scores=scores, collapsed=collapsed, dropped_missing=dropped_missing)
 
 
+def sets_to_test(sets: Mapping[str, list[str]], coverage: pd.DataFrame, ranking: pd.Series) -> dict[str, list[str]]:
+    """The sets whose coverage status is 'tested'; a clear error when there are none.
+
+    No testable set almost always means the gene sets and the data use different
+    identifiers (symbols against Ensembl IDs), so the message shows both.
+    """
+    tested = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
+    if tested:
+        return tested
+    set_genes = [gene for genes in sets.values() for gene in genes[:2]][:3]
+    raise WorkflowInputError(
+        f"None of the {len(sets)} gene sets can be tested: {int(coverage['genes_found'].sum())} of their genes "
+        f"were found among the {len(ranking)} ranked genes (ranked names look like "
+        f"{', '.join(map(repr, list(ranking.index[:3])))}; set genes look like {', '.join(map(repr, set_genes))}). "
+        "Give gene symbols through a gene_name column in quantification.tx2gene or through "
+        "quantification.gene_annotation, or lower enrichment.min_size. See geneset_coverage in the log."
+    )
+
+
 def run_prerank(
     ranking: pd.Series,
     gene_sets: Mapping[str, list[str]],
