@@ -13,6 +13,10 @@ def main(snakemake, logger):
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     groups = snakemake.params.groups
+    known = set(annotation["gene_name"])
+    missing = [gene for genes in snakemake.params.marker_genes.values() for gene in genes if gene not in known]
+    if missing:
+        logger.warning("marker genes not in the data: %s", ", ".join(missing))
     figure = plot_marker_heatmap(
         vst, annotation, samples, groups["variable"], groups["levels"], snakemake.params.marker_genes
     )

@@ -110,3 +110,11 @@ def test_saved_figures_are_byte_identical(tmp_path, vst, samples):
     assert outputs[0] == outputs[1]
     assert b"CreationDate" not in outputs[0][0]
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_marker_heatmap_without_any_marker_in_the_data(vst, samples):
+    annotation = pd.DataFrame({"gene_id": vst.index, "gene_name": vst.index})
+    figure = plot_marker_heatmap(vst, annotation, samples, "condition", ["parental", "resistant"], {"g": ["ERBB2"]})
+    texts = [text.get_text() for axis in figure.axes for text in axis.texts]
+    assert "none of the marker genes\nis in the data" in texts
+    assert figure.axes[0].get_title().endswith("not in data: ERBB2")

@@ -69,7 +69,7 @@ def sets_to_test(sets: Mapping[str, list[str]], coverage: pd.DataFrame, ranking:
         f"were found among the {len(ranking)} ranked genes (ranked names look like "
         f"{', '.join(map(repr, list(ranking.index[:3])))}; set genes look like {', '.join(map(repr, set_genes))}). "
         "Give gene symbols through a gene_name column in quantification.tx2gene or through "
-        "quantification.gene_annotation, or lower enrichment.min_size. See geneset_coverage in the log."
+        "quantification.gene_annotation, or lower enrichment.min_size. The rule's log lists every set's coverage."
     )
 
 

@@ -253,6 +253,17 @@ def plot_marker_heatmap(
     bar.tick_params(bottom=False)
     for side in ("left", "bottom"):
         bar.spines[side].set_visible(False)
+    if matrix.empty:
+        axis.set_xticks(range(len(ordered)), ordered, rotation=90)
+        axis.set_yticks([])
+        axis.text(
+            0.5, 0.5, "none of the marker genes\nis in the data", ha="center", va="center", transform=axis.transAxes
+        )
+        bar.set_title(
+            f"Marker genes (VST z-scores)\nnot in data: {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}",
+            fontsize=8,
+        )
+        return figure
     image = axis.imshow(
         matrix.to_numpy(dtype=float), aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2, interpolation="nearest"
     )
