@@ -156,3 +156,15 @@ def test_bundled_gene_sets_are_well_formed():
     readme = (PROJECT / "resources" / "genesets" / "README.md").read_text()
     for name in sets:
         assert name in readme
+
+
+def test_prerank_never_touches_the_network(monkeypatch, toy_ranking, toy_sets):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("GSEA tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    result = run_prerank(toy_ranking, toy_sets, seed=7, permutations=100)
+    assert set(result.res2d["Term"]) == set(toy_sets)
