@@ -49,7 +49,7 @@ def model_metadata(samples: pd.DataFrame, design: str, contrast: Contrast | None
     categorical = [contrast.variable] if contrast else []
     metadata = sheet_as_model_frame(samples.reset_index(drop=True), variables, categorical)
     for variable in variables:
-        if metadata[variable].dtype == object:
+        if not pd.api.types.is_numeric_dtype(metadata[variable]):
             levels = sorted(metadata[variable].unique())
             if contrast is not None and variable == contrast.variable:
                 levels.remove(contrast.reference)

@@ -80,6 +80,6 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def write_table(frame, path: str | os.PathLike, index: bool = False) -> None:
-    """Write a tab-separated table atomically with a fixed float format."""
+    """Write a tab-separated table atomically: NA for missing values, full float precision."""
     with atomic_path(path) as temporary:
         frame.to_csv(temporary, sep="\t", index=index, na_rep="NA", lineterminator="\n")

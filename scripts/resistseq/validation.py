@@ -22,7 +22,6 @@ import yaml
 from resistseq.errors import WorkflowInputError
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-TRANSCRIPT_FORMATS = ("salmon", "kallisto", "rsem")
 SHEET_REQUIRED_COLUMNS = ("sample", "condition", "quant")
 
 
