@@ -119,31 +119,25 @@ def _significance_colours(results: pd.DataFrame, alpha: float, lfc_threshold: fl
     return colours
 
 
+def _gene_scatter(tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_threshold: float, label_genes):
+    """Genes as points coloured by significance and direction, top and requested genes labelled."""
+    figure, axis = plt.subplots(figsize=(3.5, 3.2))
+    colours = _significance_colours(tested, alpha, lfc_threshold)
+    axis.scatter(tested[x], tested[y], c=colours, s=4, linewidth=0, rasterized=True)
+    for _, row in _labelled(tested, label_genes).iterrows():
+        axis.annotate(row["gene_name"], (row[x], row[y]), fontsize=6, xytext=(2, 2), textcoords="offset points")
+    return figure, axis
+
+
 def plot_volcano(
     results: pd.DataFrame, contrast_label: str, alpha: float, lfc_threshold: float, label_genes: Iterable[str] = ()
 ):
     apply_style()
     tested = results[results["pvalue"].notna()].copy()
     tested["neg_log10_p"] = -np.log10(tested["pvalue"].clip(lower=1e-300))
-    figure, axis = plt.subplots(figsize=(3.5, 3.2))
-    axis.scatter(
-        tested["log2FoldChange"],
-        tested["neg_log10_p"],
-        c=_significance_colours(tested, alpha, lfc_threshold),
-        s=4,
-        linewidth=0,
-        rasterized=True,
-    )
+    figure, axis = _gene_scatter(tested, "log2FoldChange", "neg_log10_p", alpha, lfc_threshold, label_genes)
     for threshold in (-lfc_threshold, lfc_threshold):
         axis.axvline(threshold, color="#666666", linewidth=0.5, linestyle="--")
-    for _, row in _labelled(tested, label_genes).iterrows():
-        axis.annotate(
-            row["gene_name"],
-            (row["log2FoldChange"], row["neg_log10_p"]),
-            fontsize=6,
-            xytext=(2, 2),
-            textcoords="offset points",
-        )
     up = int(((tested["padj"] < alpha) & (tested["log2FoldChange"] > 0)).sum())
     down = int(((tested["padj"] < alpha) & (tested["log2FoldChange"] < 0)).sum())
     axis.set_xlabel("log2 fold change")
@@ -157,25 +151,9 @@ def plot_ma(
 ):
     apply_style()
     tested = results[results["baseMean"] > 0].copy()
-    figure, axis = plt.subplots(figsize=(3.5, 3.2))
-    axis.scatter(
-        tested["baseMean"],
-        tested["log2FoldChange"],
-        c=_significance_colours(tested, alpha, lfc_threshold),
-        s=4,
-        linewidth=0,
-        rasterized=True,
-    )
+    figure, axis = _gene_scatter(tested, "baseMean", "log2FoldChange", alpha, lfc_threshold, label_genes)
     axis.set_xscale("log")
     axis.axhline(0, color="#666666", linewidth=0.5)
-    for _, row in _labelled(tested, label_genes).iterrows():
-        axis.annotate(
-            row["gene_name"],
-            (row["baseMean"], row["log2FoldChange"]),
-            fontsize=6,
-            xytext=(2, 2),
-            textcoords="offset points",
-        )
     axis.set_xlabel("mean of normalised counts")
     axis.set_ylabel("log2 fold change")
     axis.set_title(f"{contrast_label}: MA plot")
