@@ -11,6 +11,8 @@ include: "rules/quantification.smk"
 include: "rules/diffexp.smk"
 include: "rules/enrichment.smk"
 include: "rules/figures.smk"
+include: "rules/signatures.smk"
+include: "rules/hypothesis.smk"
 
 
 rule all:

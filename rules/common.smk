@@ -13,6 +13,7 @@ from resistseq.genesets import display_path
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
+PAM50_CENTROIDS = str(WORKFLOW_DIR / "resources" / "pam50" / "centroids.tsv")
 CONFIG_LABEL = (
     ", ".join(str(path) for path in workflow.overwrite_configfiles)
     if workflow.overwrite_configfiles
@@ -90,6 +91,8 @@ def get_final_output():
         "results/counts/vst.tsv",
         "results/figures/pca.pdf",
         "results/figures/marker_heatmap.pdf",
+        "results/signatures/scores.tsv",
+        "results/subtype/pam50.tsv",
     ]
     for name in CONTRASTS:
         outputs += [
@@ -98,5 +101,8 @@ def get_final_output():
             f"results/figures/{name}/volcano.pdf",
             f"results/figures/{name}/ma.pdf",
             f"results/figures/{name}/gsea_running_scores.pdf",
+            f"results/enrichment/{name}/ora.tsv",
+            f"results/hypothesis/{name}.tsv",
+            f"results/hypothesis/{name}.md",
         ]
     return outputs

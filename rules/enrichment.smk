@@ -27,3 +27,28 @@ rule run_gsea:
         geneset_labels=get_geneset_labels(),
     script:
         "../scripts/run_gsea.py"
+
+
+rule run_ora:
+    input:
+        de="results/de/{contrast}/deseq2.tsv",
+        genesets=get_geneset_files(),
+    output:
+        table="results/enrichment/{contrast}/ora.tsv",
+    log:
+        "logs/enrichment/{contrast}/run_ora.log",
+    conda:
+        "../envs/enrichment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=30,
+    params:
+        alpha=config["deseq2"]["alpha"],
+        lfc_threshold=config["deseq2"]["lfc_threshold"],
+        min_size=config["enrichment"]["min_size"],
+        max_size=config["enrichment"]["max_size"],
+        min_coverage=config["enrichment"]["min_coverage"],
+        geneset_labels=get_geneset_labels(),
+    script:
+        "../scripts/run_ora.py"

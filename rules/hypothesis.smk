@@ -1,0 +1,25 @@
+rule judge_hypotheses:
+    input:
+        de="results/de/{contrast}/deseq2.tsv",
+        gsea="results/enrichment/{contrast}/gsea.tsv",
+        scores="results/signatures/scores.tsv",
+        pam50="results/subtype/pam50.tsv",
+        normalised="results/counts/normalised_counts.tsv",
+        annotation="results/counts/gene_annotation.tsv",
+        sheet=config["samples"],
+    output:
+        table="results/hypothesis/{contrast}.tsv",
+        summary="results/hypothesis/{contrast}.md",
+    log:
+        "logs/hypothesis/{contrast}.log",
+    conda:
+        "../envs/enrichment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
+        runtime=10,
+    params:
+        contrast=get_contrast,
+        settings=config["hypothesis"],
+    script:
+        "../scripts/judge_hypotheses.py"

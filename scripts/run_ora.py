@@ -1,0 +1,35 @@
+"""Rule run_ora: over-representation of up- and down-regulated genes in each gene set (hypergeometric)."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.genesets import read_gmt_files, set_coverage
+    from resistseq.ora import ora_table, select_genes, tested_genes_by_symbol
+    from resistseq.runtime import write_table
+    from resistseq.signatures import log_coverage
+
+    params = snakemake.params
+    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    tested = tested_genes_by_symbol(results)
+    selection = select_genes(tested, params.alpha, params.lfc_threshold)
+    logger.info(
+        "background: %d tested genes (by symbol); %d up and %d down at padj < %g and |log2FC| > %g",
+        len(tested),
+        len(selection["up"]),
+        len(selection["down"]),
+        params.alpha,
+        params.lfc_threshold,
+    )
+    sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
+    coverage = set_coverage(sets, sources, tested.index, params.min_size, params.max_size, params.min_coverage)
+    log_coverage(coverage, logger)
+    testable = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
+    table = ora_table(tested, testable, sources, params.alpha, params.lfc_threshold)
+    logger.info("%d set x direction tests; %d with padj < %g", len(table), int((table["padj"] < params.alpha).sum()), params.alpha)
+    write_table(table, snakemake.output.table)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake
