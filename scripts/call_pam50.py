@@ -16,7 +16,7 @@ def main(snakemake, logger):
     vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet)
-    groups = dict(zip(samples["sample"], samples[params.variable]))
+    groups = dict(zip(samples["sample"], samples[params.variable], strict=True))
     expression, _ = expression_by_symbol(vst, annotation.set_index("gene_id")["gene_name"])
     centroids = read_centroids(snakemake.input.centroids)
     missing = [gene for gene in centroids.index if gene not in expression.index]
@@ -27,7 +27,13 @@ def main(snakemake, logger):
             f"{params.min_genes}); PAM50 needs gene symbols such as ESR1, ERBB2, KRT5. Missing: {', '.join(missing)}."
         )
     if missing:
-        logger.warning("PAM50: %d of %d genes not in the data, called on %d: %s", len(missing), len(centroids), found, ", ".join(missing))
+        logger.warning(
+            "PAM50: %d of %d genes not in the data, called on %d: %s",
+            len(missing),
+            len(centroids),
+            found,
+            ", ".join(missing),
+        )
     table = pam50_table(expression, centroids, groups, include_normal=params.include_normal)
     for entry in table.itertuples(index=False):
         logger.info("%s (%s): %s", entry.sample, entry.group, entry.call)

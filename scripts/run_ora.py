@@ -7,13 +7,13 @@ def main(snakemake, logger):
     import pandas as pd
 
     from resistseq.genesets import read_gmt_files, set_coverage
-    from resistseq.ora import ora_table, select_genes, tested_genes_by_symbol
+    from resistseq.ora import background_by_symbol, ora_table, select_genes
     from resistseq.runtime import write_table
     from resistseq.signatures import log_coverage
 
     params = snakemake.params
     results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
-    tested = tested_genes_by_symbol(results)
+    tested = background_by_symbol(results)
     selection = select_genes(tested, params.alpha, params.lfc_threshold)
     logger.info(
         "background: %d tested genes (by symbol); %d up and %d down at padj < %g and |log2FC| > %g",
@@ -28,7 +28,12 @@ def main(snakemake, logger):
     log_coverage(coverage, logger)
     testable = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
     table = ora_table(tested, testable, sources, params.alpha, params.lfc_threshold)
-    logger.info("%d set x direction tests; %d with padj < %g", len(table), int((table["padj"] < params.alpha).sum()), params.alpha)
+    logger.info(
+        "%d set x direction tests; %d with padj < %g",
+        len(table),
+        int((table["padj"] < params.alpha).sum()),
+        params.alpha,
+    )
     write_table(table, snakemake.output.table)
 
 

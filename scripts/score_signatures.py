@@ -15,7 +15,7 @@ def main(snakemake, logger):
     vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet)
-    groups = dict(zip(samples["sample"], samples[params.variable]))
+    groups = dict(zip(samples["sample"], samples[params.variable], strict=True))
     expression, collapsed = expression_by_symbol(vst, annotation.set_index("gene_id")["gene_name"])
     for entry in collapsed.itertuples(index=False):
         logger.info("duplicate symbol %s: dropped %s (lower mean VST)", entry.gene_name, entry.gene_id)
@@ -32,7 +32,9 @@ def main(snakemake, logger):
             "Check that the gene sets use the same gene symbols as the annotation, or lower enrichment.min_size."
         )
     frames = {
-        "ssgsea": ssgsea_scores(expression, scored, seed=params.seed, weight=params.ssgsea_weight, threads=snakemake.threads),
+        "ssgsea": ssgsea_scores(
+            expression, scored, seed=params.seed, weight=params.ssgsea_weight, threads=snakemake.threads
+        ),
         "zscore": zscore_scores(expression, scored),
     }
     table = long_scores(frames, groups, list(vst.columns))

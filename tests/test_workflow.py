@@ -95,10 +95,57 @@ def test_gsea_finds_nfkb_and_basal_shift_but_not_her2(results):
     settings = json.loads((results / "enrichment" / CONTRAST / "gsea_settings.json").read_text())
     assert settings["seed"] == 20161001 and settings["permutations"] == 1000
     assert settings["gene_set_files"][0] == "resources/genesets/breast_subtype.gmt"
-    coverage = pd.read_csv(results / "enrichment" / CONTRAST / "geneset_coverage.tsv", sep="\t")
-    assert (coverage["share_found"] == 1.0).all() and (coverage["status"] == "tested").all()
+    coverage = pd.read_csv(results / "enrichment" / CONTRAST / "geneset_coverage.tsv", sep="\t").set_index("term")
+    curated = ["BASAL_LIKE_UP", "LUMINAL_MARKERS", "HER2_AMPLICON_17Q12", "NFKB_CANONICAL_PATHWAY", "NFKB_TARGET_GENES"]
+    assert (coverage.loc[curated, "share_found"] == 1.0).all() and (coverage.loc[curated, "status"] == "tested").all()
+    # The synthetic example holds only 3 of the 32 EMT genes: the set is flagged and dropped, never silently tested.
+    emt = coverage.loc["EMT_MESENCHYMAL_UP"]
+    assert emt["genes_found"] == 3 and emt["low_coverage"] and emt["status"].startswith("dropped")
     collapsed = pd.read_csv(results / "enrichment" / CONTRAST / "collapsed_duplicates.tsv", sep="\t")
     assert sorted(collapsed["gene_name"]) == ["AADACL2", "AADACL3"]
+
+
+def test_hypothesis_table_reports_her2_kept_nfkb_on_basal_like_up(results):
+    table = pd.read_csv(results / "hypothesis" / f"{CONTRAST}.tsv", sep="\t")
+    columns = ["hypothesis", "test", "statistic", "value", "fdr", "effect_size", "evidence", "verdict"]
+    assert list(table.columns) == columns
+    overall = table[table["test"] == "overall"].set_index("hypothesis")["verdict"].to_dict()
+    assert overall == {
+        "HER2 maintained": "supported",
+        "NF-kB activated": "supported",
+        "Basal-like shift": "supported",
+        "Key NF-kB genes up": "supported",
+    }
+    erbb2 = table.set_index("test").loc["ERBB2 log2 fold change (DESeq2 Wald)"]
+    assert abs(erbb2["value"]) < 0.5 and erbb2["fdr"] > 0.05
+    summary = (results / "hypothesis" / f"{CONTRAST}.md").read_text()
+    assert "| Basal-like shift | **supported** |" in summary and "not clinical" in summary
+
+
+def test_signature_scores_pam50_and_ora_tables(results):
+    scores = pd.read_csv(results / "signatures" / "scores.tsv", sep="\t")
+    assert list(scores.columns) == ["sample", "group", "gene_set", "method", "score", "n_genes"]
+    assert set(scores["method"]) == {"ssgsea", "zscore"} and len(scores) == 7 * 6 * 2
+    zscore = scores[(scores["method"] == "zscore") & (scores["gene_set"] == "BASAL_LIKE_UP")]
+    by_group = zscore.groupby("group")["score"]
+    assert (by_group.min()["resistant"] > 0 > by_group.max()["parental"]) and (zscore["n_genes"] == 35).all()
+    assert abs(zscore["score"].sum()) < 1e-9  # z-scores are centred across samples
+    pam50 = pd.read_csv(results / "subtype" / "pam50.tsv", sep="\t").set_index("sample")
+    assert list(pam50.reset_index().columns) == [
+        "sample", "group", "call", "corr_Basal", "corr_Her2", "corr_LumA", "corr_LumB", "corr_Normal", "n_genes"
+    ]
+    assert (pam50.loc[pam50["group"] == "resistant", "call"] == "Basal").all()
+    assert pam50.loc[pam50["group"] == "parental", "call"].isin(["LumA", "LumB"]).all()
+    assert (pam50["n_genes"] == 26).all()
+    ora = pd.read_csv(results / "enrichment" / CONTRAST / "ora.tsv", sep="\t")
+    assert list(ora.columns) == [
+        "direction", "term", "overlap", "set_size", "n_selected", "background", "odds_ratio", "pvalue", "padj",
+        "genes", "source",
+    ]
+    best = ora.groupby("direction").first()["term"].to_dict()
+    assert best == {"up": "NFKB_TARGET_GENES", "down": "LUMINAL_MARKERS"}
+    log = (results.parent / "logs" / "signatures" / "score_signatures.log").read_text()
+    assert "gene set EMT_MESENCHYMAL_UP (resources/genesets/emt.gmt): only 3 of 32 genes" in log
 
 
 def test_every_figure_is_a_pdf_and_a_png(results):
@@ -121,7 +168,7 @@ def checksums(results):
 def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
     again = run_example(tmp_path)
     first, second = checksums(results), checksums(again)
-    assert len(first) == 22
+    assert len(first) == 28
     assert first == second
 
 

@@ -89,7 +89,9 @@ def gene_row(evidence: Evidence, settings: Settings, hypothesis: str, gene: str,
     table = table[np.isfinite(table["log2FoldChange"].astype(float))]
     test = f"{gene} log2 fold change (DESeq2 Wald)"
     if table.empty:
-        return row(hypothesis, test, "log2FoldChange", np.nan, np.nan, np.nan, f"{gene} not in the results", NOT_TESTABLE)
+        return row(
+            hypothesis, test, "log2FoldChange", np.nan, np.nan, np.nan, f"{gene} not in the results", NOT_TESTABLE
+        )
     # With several IDs for a symbol, the one with the largest |stat| speaks for it (as in the GSEA ranking).
     result = table.loc[table["stat"].abs().sort_values(ascending=False, kind="mergesort").index[0]]
     lfc, se, padj = float(result["log2FoldChange"]), float(result["lfcSE"]), float(result["padj"])
@@ -151,8 +153,17 @@ def shift_rows(evidence: Evidence, hypothesis: str, term: str, expect: str) -> l
         required = method == "zscore"
         if len(target) < 2 or len(reference) < 2:
             rows.append(
-                row(hypothesis, test, "mean difference", np.nan, np.nan, np.nan, f"no {method} scores for {term}",
-                    NOT_TESTABLE, required)
+                row(
+                    hypothesis,
+                    test,
+                    "mean difference",
+                    np.nan,
+                    np.nan,
+                    np.nan,
+                    f"no {method} scores for {term}",
+                    NOT_TESTABLE,
+                    required,
+                )
             )
             continue
         effect = hedges_g(target, reference)
@@ -162,8 +173,17 @@ def shift_rows(evidence: Evidence, hypothesis: str, term: str, expect: str) -> l
             f"{evidence.reference} (n = {len(target)} vs {len(reference)}), Hedges' g {fmt(effect)}, "
             f"Welch p {fmt(pvalue)}"
         )
-        entry = row(hypothesis, test, "mean difference", target.mean() - reference.mean(), pvalue, effect, text,
-                    NOT_TESTABLE, required)
+        entry = row(
+            hypothesis,
+            test,
+            "mean difference",
+            target.mean() - reference.mean(),
+            pvalue,
+            effect,
+            text,
+            NOT_TESTABLE,
+            required,
+        )
         entry["expect"] = expect
         rows.append(entry)
     return rows
@@ -176,8 +196,9 @@ def pam50_row(evidence: Evidence, hypothesis: str, subtype: str = "Basal") -> di
     target = table[column].reindex(evidence.target_samples).dropna().to_numpy()
     reference = table[column].reindex(evidence.reference_samples).dropna().to_numpy()
     if len(target) < 2 or len(reference) < 2:
-        return row(hypothesis, test, "mean difference", np.nan, np.nan, np.nan, "no PAM50 correlations",
-                   NOT_TESTABLE, False)
+        return row(
+            hypothesis, test, "mean difference", np.nan, np.nan, np.nan, "no PAM50 correlations", NOT_TESTABLE, False
+        )
     effect = hedges_g(target, reference)
     pvalue = float(ttest_ind(target, reference, equal_var=False).pvalue) if np.isfinite(effect) else np.nan
 
@@ -191,8 +212,9 @@ def pam50_row(evidence: Evidence, hypothesis: str, subtype: str = "Basal") -> di
         f"calls {evidence.target}: {calls(evidence.target_samples)}; {evidence.reference}: "
         f"{calls(evidence.reference_samples)} (relative calls among these samples, not clinical)"
     )
-    entry = row(hypothesis, test, "mean difference", target.mean() - reference.mean(), pvalue, effect, text,
-                NOT_TESTABLE, False)
+    entry = row(
+        hypothesis, test, "mean difference", target.mean() - reference.mean(), pvalue, effect, text, NOT_TESTABLE, False
+    )
     entry["expect"] = "up"
     return entry
 
@@ -267,7 +289,9 @@ def overall_row(hypothesis: str, rows: list[dict], any_testable: bool = False) -
     else:
         verdict = NOT_SUPPORTED
     counts = {value: sum(1 for entry in required if entry["verdict"] == value) for value in VERDICTS}
-    text = f"{len(required)} deciding rows: " + ", ".join(f"{count} {value}" for value, count in counts.items() if count)
+    text = f"{len(required)} deciding rows: " + ", ".join(
+        f"{count} {value}" for value, count in counts.items() if count
+    )
     return row(hypothesis, "overall", "verdict", np.nan, np.nan, np.nan, text, verdict)
 
 

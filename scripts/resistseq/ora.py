@@ -23,7 +23,7 @@ ORA_COLUMNS = [
 ]
 
 
-def tested_genes_by_symbol(results: pd.DataFrame) -> pd.DataFrame:
+def background_by_symbol(results: pd.DataFrame) -> pd.DataFrame:
     """One row per gene symbol among the genes DESeq2 tested (those with an adjusted p-value).
 
     A symbol with several gene IDs keeps the ID with the largest |stat| (ties: the

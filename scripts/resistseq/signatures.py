@@ -44,7 +44,9 @@ def zscore_scores(expression: pd.DataFrame, gene_sets: Mapping[str, Sequence[str
         found = [gene for gene in dict.fromkeys(genes) if gene in zscores.index]
         score = zscores.loc[found].mean(axis=0) if found else pd.Series(np.nan, index=expression.columns)
         frames.append(
-            pd.DataFrame({"sample": expression.columns, "gene_set": name, "score": score.to_numpy(), "n_genes": len(found)})
+            pd.DataFrame(
+                {"sample": expression.columns, "gene_set": name, "score": score.to_numpy(), "n_genes": len(found)}
+            )
         )
     return pd.concat(frames, ignore_index=True)
 

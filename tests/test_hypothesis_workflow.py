@@ -1,0 +1,46 @@
+"""The hypothesis table through Snakemake on the example regenerated with no planted effect."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import PROJECT, copy_example, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def test_no_planted_effect_reports_no_change(tmp_path):
+    configfile = copy_example(tmp_path)
+    shutil.rmtree(tmp_path / "data")
+    generated = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT / "example" / "make_example.py"),
+            "--no-effect",
+            "--outdir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert generated.returncode == 0, generated.stderr
+    target = "results/hypothesis/resistant_vs_parental.tsv"
+    completed = snakemake(tmp_path, "--configfile", str(configfile), "--cores", "2", target)
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    table = pd.read_csv(tmp_path / target, sep="\t")
+    overall = table[table["test"] == "overall"].set_index("hypothesis")["verdict"].to_dict()
+    # Nothing changed, so no change is claimed. HER2 stays as high as in the parental cells in this example
+    # (ERBB2 is over-expressed in both groups and unchanged), so "maintained" is the correct answer there.
+    assert overall == {
+        "HER2 maintained": "supported",
+        "NF-kB activated": "not supported",
+        "Basal-like shift": "not supported",
+        "Key NF-kB genes up": "not supported",
+    }
+    assert not (table["verdict"] == "supported").any() or set(
+        table.loc[table["verdict"] == "supported", "hypothesis"]
+    ) == {"HER2 maintained"}
