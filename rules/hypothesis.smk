@@ -1,3 +1,13 @@
+from resistseq.hypothesis import check_hypothesis_genesets
+
+try:
+    check_hypothesis_genesets(
+        config["hypothesis"], get_geneset_files(), get_geneset_labels()
+    )
+except WorkflowInputError as error:
+    raise WorkflowError(f"Invalid input, nothing was run.\n{error}") from None
+
+
 rule judge_hypotheses:
     input:
         de="results/de/{contrast}/deseq2.tsv",

@@ -147,6 +147,9 @@ def test_bundled_gene_sets_are_well_formed():
         "BASAL_LIKE_UP",
         "LUMINAL_MARKERS",
         "HER2_AMPLICON_17Q12",
+        "EMT_MESENCHYMAL_UP",
+        "PAM50_BASAL_UP",
+        "PAM50_BASAL_DOWN",
     }
     assert {"RELA", "NFKB1", "CHUK", "IKBKB", "NFKBIA"} <= set(sets["NFKB_CANONICAL_PATHWAY"])
     assert {"ERBB2", "GRB7", "STARD3", "PGAP3", "MIEN1"} <= set(sets["HER2_AMPLICON_17Q12"])

@@ -8,11 +8,13 @@ import pytest
 import yaml
 from conftest import PROJECT
 
+from resistseq.errors import WorkflowInputError
 from resistseq.hypothesis import (
     HYPOTHESIS_COLUMNS,
     VERDICTS,
     Evidence,
     Settings,
+    check_hypothesis_genesets,
     hypothesis_table,
     summary_markdown,
 )
@@ -166,3 +168,17 @@ def test_schema_defaults_equal_settings_defaults():
     assert Settings.from_config(defaults) == Settings()
     config = yaml.safe_load((PROJECT / "config" / "config.yaml").read_text())
     assert Settings.from_config(config["hypothesis"]) == Settings()
+
+
+def test_unknown_hypothesis_gene_set_is_named(tmp_path):
+    gmt = tmp_path / "sets.gmt"
+    gmt.write_text("NFKB_TARGET_GENES\tdesc\tA\tB\nLUMINAL\tdesc\tC\n")
+    block = {"nfkb_genesets": ["NFKB_TARGET_GENES", "NFKB_TYPO"], "basal_up_genesets": [], "her2_geneset": None}
+    block["basal_down_genesets"] = ["LUMINAL"]
+    check_hypothesis_genesets({**block, "nfkb_genesets": ["NFKB_TARGET_GENES"]}, [str(gmt)], ["sets.gmt"])
+    with pytest.raises(WorkflowInputError) as error:
+        check_hypothesis_genesets(block, [str(gmt)], ["sets.gmt"])
+    assert str(error.value).startswith(
+        "config key 'hypothesis.nfkb_genesets': gene set 'NFKB_TYPO' is in none of the gene-set files "
+        "(files: sets.gmt)."
+    )

@@ -44,3 +44,19 @@ def test_no_planted_effect_reports_no_change(tmp_path):
     assert not (table["verdict"] == "supported").any() or set(
         table.loc[table["verdict"] == "supported", "hypothesis"]
     ) == {"HER2 maintained"}
+
+
+def test_unknown_hypothesis_gene_set_stops_the_dag(tmp_path):
+    configfile = copy_example(tmp_path)
+    text = configfile.read_text().replace(
+        "nfkb_genesets: [NFKB_CANONICAL_PATHWAY, NFKB_TARGET_GENES]",
+        "nfkb_genesets: [NFKB_CANONICAL, NFKB_TARGET_GENES]",
+    )
+    configfile.write_text(text)
+    completed = snakemake(tmp_path, "--configfile", str(configfile), "--cores", "1", "--dry-run")
+    assert completed.returncode != 0
+    assert (
+        "Invalid input, nothing was run.\nconfig key 'hypothesis.nfkb_genesets': gene set 'NFKB_CANONICAL' is in none "
+        "of the gene-set files (files: resources/genesets/breast_subtype.gmt, resources/genesets/emt.gmt"
+    ) in completed.stdout + completed.stderr
+    assert not (tmp_path / "results").exists()

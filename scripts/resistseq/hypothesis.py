@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import false_discovery_control, norm, ttest_ind
 
+from resistseq.errors import WorkflowInputError
 from resistseq.signatures import hedges_g
 
 SUPPORTED = "supported"
@@ -376,6 +377,28 @@ def summary_markdown(table: pd.DataFrame, contrast: str, target: str, reference:
         "",
     ]
     return "\n".join(lines)
+
+
+def check_hypothesis_genesets(block: Mapping, paths: Sequence[str], labels: Sequence[str]) -> None:
+    """Raise a WorkflowInputError naming every configured hypothesis gene set that no GMT file defines."""
+    from resistseq.genesets import read_gmt_files
+
+    sets, _ = read_gmt_files(paths, labels)
+    settings = Settings.from_config(block)
+    configured = [("her2_geneset", settings.her2_geneset)] if settings.her2_geneset else []
+    for key in ("nfkb_genesets", "basal_up_genesets", "basal_down_genesets"):
+        configured += [(key, name) for name in getattr(settings, key)]
+    problems = [
+        f"config key 'hypothesis.{key}': gene set '{name}' is in none of the gene-set files"
+        for key, name in configured
+        if name not in sets
+    ]
+    if problems:
+        files = ", ".join(labels) if labels else "none"
+        raise WorkflowInputError(
+            "\n".join(problems) + f" (files: {files}). Use set names from these files, or [] (null for "
+            "hypothesis.her2_geneset) to leave a set out."
+        )
 
 
 def sample_groups(samples: Sequence[str], groups: Sequence[str], target: str, reference: str) -> tuple[list, list]:
