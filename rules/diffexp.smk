@@ -43,5 +43,8 @@ rule run_deseq2:
         cooks_filter=config["deseq2"]["cooks_filter"],
         independent_filter=config["deseq2"]["independent_filter"],
         shrink_lfc=config["deseq2"]["shrink_lfc"],
+        backend=config["deseq2"]["backend"],
+        r_compatible=config["deseq2"]["r_compatible"],
+        prefilter=config["deseq2"]["prefilter"],
     script:
         "../scripts/run_deseq2.py"

@@ -11,6 +11,7 @@ def main(snakemake, logger):
     from resistseq.validation import read_sample_sheet
 
     contrast = Contrast.from_config(snakemake.params.contrast)
+    logger.info("DE backend: %s (r_compatible=%s)", snakemake.params.backend, snakemake.params.r_compatible)
     counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
@@ -25,6 +26,10 @@ def main(snakemake, logger):
         independent_filter=snakemake.params.independent_filter,
         shrink_lfc=snakemake.params.shrink_lfc,
         n_cpus=snakemake.threads,
+        backend=snakemake.params.backend,
+        r_compatible=snakemake.params.r_compatible,
+        min_count=snakemake.params.prefilter["min_count"],
+        min_samples=snakemake.params.prefilter["min_samples"],
     )
     significant = results["padj"] < snakemake.params.alpha
     logger.info(

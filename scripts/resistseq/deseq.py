@@ -58,9 +58,17 @@ def model_metadata(samples: pd.DataFrame, design: str, contrast: Contrast | None
     return metadata
 
 
-def _dataset(counts: pd.DataFrame, metadata: pd.DataFrame, design: str, n_cpus: int):
-    from pydeseq2.dds import DeseqDataSet
-    from pydeseq2.default_inference import DefaultInference
+def _dataset(
+    counts: pd.DataFrame,
+    metadata: pd.DataFrame,
+    design: str,
+    n_cpus: int,
+    backend: str = "vectorised",
+    r_compatible: bool = True,
+):
+    from resistseq.inference import backend_dataset
+
+    DeseqDataSet, inference = backend_dataset(backend, n_cpus, r_compatible)
 
     missing = [sample for sample in metadata.index if sample not in counts.columns]
     if missing:
@@ -72,7 +80,7 @@ def _dataset(counts: pd.DataFrame, metadata: pd.DataFrame, design: str, n_cpus: 
         metadata=metadata,
         design=design,
         refit_cooks=True,
-        inference=DefaultInference(n_cpus=n_cpus),
+        inference=inference,
         quiet=True,
     )
 
@@ -99,8 +107,17 @@ def run_deseq2(
     independent_filter: bool = True,
     shrink_lfc: bool = True,
     n_cpus: int = 1,
+    backend: str = "vectorised",
+    r_compatible: bool = True,
+    min_count: int = 0,
+    min_samples: int | None = None,
 ) -> pd.DataFrame:
     """DESeq2 results for one contrast, with DESeq2's column names.
+
+    ``backend`` is "vectorised" (``resistseq.inference``; ``r_compatible`` follows
+    R DESeq2 where PyDESeq2 differs) or "pydeseq2" (PyDESeq2's DefaultInference).
+    Genes with fewer than ``min_count`` counts in ``min_samples`` samples (default:
+    the smallest compared group) skip the model and get NA statistics.
 
     ``counts`` is genes x samples (integers); ``samples`` is the sample sheet
     indexed by sample ID. Adds the apeGLM-shrunken log2 fold change in
@@ -108,8 +125,11 @@ def run_deseq2(
     """
     from pydeseq2.ds import DeseqStats
 
+    from resistseq.prefilter import add_filtered_genes, genes_to_model
+
     metadata = model_metadata(samples, design, contrast)
-    dds = _dataset(counts, metadata, design, n_cpus)
+    keep = genes_to_model(counts, metadata, contrast.variable, min_count, min_samples)
+    dds = _dataset(counts[keep], metadata, design, n_cpus, backend, r_compatible)
     dds.deseq2()
     stats = DeseqStats(
         dds,
@@ -129,6 +149,7 @@ def run_deseq2(
     else:
         results["log2FoldChange_shrunk"] = np.nan
         results["lfcSE_shrunk"] = np.nan
+    results = add_filtered_genes(results, counts, dds.obs["size_factors"])
     results.index.name = "gene_id"
     results = results.reset_index()
     results["gene_name"] = gene_names(results["gene_id"], annotation)
