@@ -28,6 +28,7 @@ rule run_deseq2:
         sheet=config["samples"],
     output:
         table="results/de/{contrast}/deseq2.tsv",
+        dispersions="results/de/{contrast}/dispersions.tsv",
     log:
         "logs/de/{contrast}/run_deseq2.log",
     conda:

@@ -14,7 +14,7 @@ def main(snakemake, logger):
     counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
-    results = run_deseq2(
+    results, dispersions = run_deseq2(
         counts,
         samples,
         snakemake.params.design,
@@ -25,6 +25,7 @@ def main(snakemake, logger):
         independent_filter=snakemake.params.independent_filter,
         shrink_lfc=snakemake.params.shrink_lfc,
         n_cpus=snakemake.threads,
+        with_dispersions=True,
     )
     significant = results["padj"] < snakemake.params.alpha
     logger.info(
@@ -38,6 +39,7 @@ def main(snakemake, logger):
         snakemake.params.alpha,
     )
     write_table(results, snakemake.output.table)
+    write_table(dispersions, snakemake.output.dispersions)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

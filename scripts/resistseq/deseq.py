@@ -99,12 +99,14 @@ def run_deseq2(
     independent_filter: bool = True,
     shrink_lfc: bool = True,
     n_cpus: int = 1,
-) -> pd.DataFrame:
+    with_dispersions: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """DESeq2 results for one contrast, with DESeq2's column names.
 
     ``counts`` is genes x samples (integers); ``samples`` is the sample sheet
     indexed by sample ID. Adds the apeGLM-shrunken log2 fold change in
     ``log2FoldChange_shrunk`` (and its SE) without touching the MLE columns.
+    With ``with_dispersions``, also returns the fit's ``dispersion_table``.
     """
     from pydeseq2.ds import DeseqStats
 
@@ -132,6 +134,8 @@ def run_deseq2(
     results.index.name = "gene_id"
     results = results.reset_index()
     results["gene_name"] = gene_names(results["gene_id"], annotation)
+    if with_dispersions:
+        return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
     return sort_results(results[RESULT_COLUMNS])
 
 
@@ -172,3 +176,26 @@ def normalise_and_vst(
     for frame in (normalised, vst):
         frame.index.name = "gene_id"
     return Normalised(size_factors, normalised, vst)
+
+
+DISPERSION_COLUMNS = {
+    "_normed_means": "baseMean",
+    "genewise_dispersions": "dispersion_genewise",
+    "fitted_dispersions": "dispersion_trend",
+    "MAP_dispersions": "dispersion_map",
+    "dispersions": "dispersion_final",
+    "_outlier_genes": "dispersion_outlier",
+}
+
+
+def dispersion_table(dds) -> pd.DataFrame:
+    """Per gene of a fitted DeseqDataSet: mean, gene-wise, trend, MAP and final dispersion.
+
+    ``dispersion_outlier`` marks genes whose gene-wise estimate lies so far above
+    the trend that DESeq2 keeps it instead of the MAP estimate. Genes with only
+    zero counts have no estimates (NA).
+    """
+    table = dds.var[list(DISPERSION_COLUMNS)].rename(columns=DISPERSION_COLUMNS)
+    table.index.name = "gene_id"
+    table["dispersion_outlier"] = table["dispersion_outlier"].fillna(False).astype(bool)
+    return table.reset_index()
