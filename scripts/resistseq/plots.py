@@ -185,20 +185,40 @@ def _gene_scatter(
 
 
 def repel_labels(axis, labels: list, x: np.ndarray | None = None, y: np.ndarray | None = None) -> None:
-    """Move text labels apart (and off the points) with adjustText, deterministically, joined by thin lines."""
+    """Move text labels off each other and off the points, deterministically, each joined to its point.
+
+    adjustText (fixed iteration count, no time limit) spreads the labels; a
+    final pass in display coordinates lifts any label that still overlaps one
+    placed before it, so no two labels overlap whatever adjustText converged to.
+    """
     if not labels:
         return
     from adjustText import adjust_text
 
-    adjust_text(
-        labels,
-        x=x,
-        y=y,
-        ax=axis,
-        iter_lim=REPEL_ITERATIONS,
-        time_lim=None,
-        arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.4},
-    )
+    anchors = [label.get_position() for label in labels]
+    adjust_text(labels, x=x, y=y, ax=axis, iter_lim=REPEL_ITERATIONS, time_lim=None, expand_axes=True)
+    renderer = axis.figure.canvas.get_renderer()
+    to_data = axis.transData.inverted()
+    placed = []
+    for label in sorted(labels, key=lambda text: (text.get_window_extent(renderer).y0, text.get_text())):
+        box = label.get_window_extent(renderer)
+        for _ in range(len(labels) + 1):
+            clash = [other for other in placed if box.overlaps(other)]
+            if not clash:
+                break
+            lift = max(other.y1 for other in clash) - box.y0 + 1.0
+            box = box.translated(0, lift)
+        anchor_x, anchor_y = axis.transData.transform(label.get_position())
+        shift = box.y0 - label.get_window_extent(renderer).y0
+        label.set_position(to_data.transform((anchor_x, anchor_y + shift)))
+        placed.append(box)
+    for label, anchor in zip(labels, anchors, strict=True):
+        axis.annotate(
+            "",
+            xy=anchor,
+            xytext=label.get_position(),
+            arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.4, "shrinkA": 0, "shrinkB": 2},
+        )
 
 
 def plot_volcano(
