@@ -74,9 +74,7 @@ def draw_zscore_heatmap(
         for boundary in boundaries:
             axis.axhline(boundary - 0.5, color="white", linewidth=1.5)
         for start in [0, *boundaries]:
-            axis.annotate(
-                row_groups[start], (1.02, start), xycoords=("axes fraction", "data"), fontsize=6, va="top"
-            )
+            axis.annotate(row_groups[start], (1.02, start), xycoords=("axes fraction", "data"), fontsize=6, va="top")
     if colourbar:
         bar = figure.colorbar(image, ax=axis, fraction=0.04, pad=0.02 if row_groups is None else 0.25, shrink=0.8)
         bar.set_label("VST z-score")
@@ -204,8 +202,11 @@ def plot_enrichment_dots(gsea: pd.DataFrame, contrast_label: str, top: int, fdr_
         for size in legend_sizes
     ]
     axis.legend(
-        handles, [str(size) for size in legend_sizes], title="set size", frameon=False,
-        loc="upper left", bbox_to_anchor=(1.35, 1.0),
+        handles,
+        [str(size) for size in legend_sizes],
+        title="set size",
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.35, 1.0),
     )
     return figure
-

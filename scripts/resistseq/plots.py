@@ -167,9 +167,7 @@ def _significance_colours(results: pd.DataFrame, alpha: float, lfc_threshold: fl
     return colours
 
 
-def _gene_scatter(
-    tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_threshold: float, label_genes, axis=None
-):
+def _gene_scatter(tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_threshold: float, label_genes, axis=None):
     """Genes as points coloured by significance and direction, top and requested genes labelled."""
     if axis is None:
         figure, axis = plt.subplots(figsize=(3.5, 3.2))

@@ -175,9 +175,7 @@ def plot_sample_distances(
     condensed = squareform(distances.to_numpy(dtype=float), checks=False)
     linkage = hierarchy.linkage(condensed, method="average", optimal_ordering=True)
     figure = plt.figure(figsize=(COLUMN_WIDTH + 0.6, COLUMN_WIDTH + 0.4))
-    grid = figure.add_gridspec(
-        3, 2, height_ratios=[0.9, 0.18, 4], width_ratios=[4, 0.15], hspace=0.03, wspace=0.05
-    )
+    grid = figure.add_gridspec(3, 2, height_ratios=[0.9, 0.18, 4], width_ratios=[4, 0.15], hspace=0.03, wspace=0.05)
     tree_axis = figure.add_subplot(grid[0, 0])
     tree = hierarchy.dendrogram(
         linkage, ax=tree_axis, no_labels=True, color_threshold=0, above_threshold_color="#000000"
@@ -214,17 +212,32 @@ def plot_dispersions(dispersions: pd.DataFrame, contrast_label: str):
     data = data[(data["baseMean"] > 0) & (data["dispersion_genewise"] > 0)].sort_values("baseMean", kind="mergesort")
     figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 3.0))
     axis.scatter(
-        data["baseMean"], data["dispersion_genewise"], s=2, color="#000000", linewidth=0, label="gene-wise",
+        data["baseMean"],
+        data["dispersion_genewise"],
+        s=2,
+        color="#000000",
+        linewidth=0,
+        label="gene-wise",
         rasterized=True,
     )
     axis.scatter(
-        data["baseMean"], data["dispersion_final"], s=2, color=OKABE_ITO[5], linewidth=0, label="final",
+        data["baseMean"],
+        data["dispersion_final"],
+        s=2,
+        color=OKABE_ITO[5],
+        linewidth=0,
+        label="final",
         rasterized=True,
     )
     outliers = data[data["dispersion_outlier"].astype(bool)]
     axis.scatter(
-        outliers["baseMean"], outliers["dispersion_final"], s=12, facecolor="none", edgecolor=OKABE_ITO[0],
-        linewidth=0.5, label=f"dispersion outlier ({len(outliers)})",
+        outliers["baseMean"],
+        outliers["dispersion_final"],
+        s=12,
+        facecolor="none",
+        edgecolor=OKABE_ITO[0],
+        linewidth=0.5,
+        label=f"dispersion outlier ({len(outliers)})",
     )
     axis.plot(data["baseMean"], data["dispersion_trend"], color=OKABE_ITO[1], linewidth=1, label="fitted trend")
     axis.set_xscale("log")

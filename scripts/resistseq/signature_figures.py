@@ -101,7 +101,14 @@ def plot_pam50(pam50: pd.DataFrame, levels: Sequence[str]):
 
 def panel_letter(axis, letter: str) -> None:
     axis.text(
-        -0.12, 1.12, letter, transform=axis.transAxes, fontsize=11, fontweight="bold", va="bottom", ha="right",
+        -0.12,
+        1.12,
+        letter,
+        transform=axis.transAxes,
+        fontsize=11,
+        fontweight="bold",
+        va="bottom",
+        ha="right",
         gid=f"panel-{letter}",
     )
 
@@ -109,10 +116,7 @@ def panel_letter(axis, letter: str) -> None:
 def panel_letters(figure) -> list[str]:
     """The panel letters placed by ``panel_letter``, in drawing order."""
     return [
-        text.get_text()
-        for axis in figure.axes
-        for text in axis.texts
-        if (text.get_gid() or "").startswith("panel-")
+        text.get_text() for axis in figure.axes for text in axis.texts if (text.get_gid() or "").startswith("panel-")
     ]
 
 
@@ -153,7 +157,14 @@ def plot_main_figure(
         if term in stats.index and term in set(running["term"]):
             draw_running_score(axis, running[running["term"] == term], term, stats.loc[term])
         else:
-            axis.text(0.5, 0.5, f"{term}\nnot tested", ha="center", va="center", transform=axis.transAxes)
+            axis.text(
+                0.5,
+                0.5,
+                f"{term}\nno running scores (not tested,\nor not in enrichment.plot_sets)",
+                ha="center",
+                va="center",
+                transform=axis.transAxes,
+            )
             axis.set_axis_off()
         panel_letter(axis, letter)
     order = sample_order(samples, colour_by, levels, list(vst.columns))
