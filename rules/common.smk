@@ -104,5 +104,42 @@ def get_final_output():
             f"results/enrichment/{name}/ora.tsv",
             f"results/hypothesis/{name}.tsv",
             f"results/hypothesis/{name}.md",
+            f"results/hypothesis/{name}.html",
         ]
+    outputs += get_figure_outputs()
     return outputs
+
+
+def get_figure_outputs():
+    """QC and result figures, every one as PDF, SVG and PNG, the outlier table and the methods text."""
+    names = [
+        "pca",
+        "marker_heatmap",
+        "qc/library_sizes",
+        "qc/count_distributions",
+        "qc/size_factors",
+        "qc/sample_distances",
+        "signature_scores_ssgsea",
+        "signature_scores_zscore",
+        "pam50",
+    ]
+    names += [f"genesets/{name}" for name in config["enrichment"]["plot_sets"]]
+    for contrast in CONTRASTS:
+        names += [
+            f"{contrast}/{figure}"
+            for figure in (
+                "volcano",
+                "ma",
+                "gsea_running_scores",
+                "dispersions",
+                "top_de_heatmap",
+                "enrichment_dots",
+                "main_figure",
+            )
+        ]
+    outputs = [
+        f"results/figures/{name}.{suffix}"
+        for name in names
+        for suffix in ("pdf", "svg", "png")
+    ]
+    return outputs + ["results/qc/sample_outliers.tsv", "results/methods.md"]

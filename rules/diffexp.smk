@@ -27,7 +27,13 @@ rule run_deseq2:
         annotation="results/counts/gene_annotation.tsv",
         sheet=config["samples"],
     output:
-        table="results/de/{contrast}/deseq2.tsv",
+        table=report(
+            "results/de/{contrast}/deseq2.tsv",
+            caption="../report/deseq2_table.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
+        dispersions="results/de/{contrast}/dispersions.tsv",
     log:
         "logs/de/{contrast}/run_deseq2.log",
     conda:

@@ -3,7 +3,12 @@ rule run_gsea:
         de="results/de/{contrast}/deseq2.tsv",
         genesets=get_geneset_files(),
     output:
-        table="results/enrichment/{contrast}/gsea.tsv",
+        table=report(
+            "results/enrichment/{contrast}/gsea.tsv",
+            caption="../report/gsea_table.rst",
+            category="4. Enrichment",
+            subcategory="{contrast}",
+        ),
         coverage="results/enrichment/{contrast}/geneset_coverage.tsv",
         ranking="results/enrichment/{contrast}/ranking.tsv",
         collapsed="results/enrichment/{contrast}/collapsed_duplicates.tsv",

@@ -2,8 +2,15 @@ rule plot_pca:
     input:
         vst="results/counts/vst.tsv",
         sheet=config["samples"],
+        outliers="results/qc/sample_outliers.tsv",
     output:
         pdf="results/figures/pca.pdf",
+        svg=report(
+            "results/figures/pca.svg",
+            caption="../report/pca.rst",
+            category="2. QC",
+            subcategory="Samples",
+        ),
         png="results/figures/pca.png",
     log:
         "logs/figures/plot_pca.log",
@@ -15,6 +22,7 @@ rule plot_pca:
         runtime=10,
     params:
         groups=get_group_levels(),
+        design=config["design"],
     script:
         "../scripts/plot_pca.py"
 
@@ -26,6 +34,12 @@ rule plot_marker_heatmap:
         sheet=config["samples"],
     output:
         pdf="results/figures/marker_heatmap.pdf",
+        svg=report(
+            "results/figures/marker_heatmap.svg",
+            caption="../report/marker_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="Gene sets",
+        ),
         png="results/figures/marker_heatmap.png",
     log:
         "logs/figures/plot_marker_heatmap.log",
@@ -42,11 +56,47 @@ rule plot_marker_heatmap:
         "../scripts/plot_marker_heatmap.py"
 
 
+rule plot_geneset_heatmap:
+    input:
+        vst="results/counts/vst.tsv",
+        annotation="results/counts/gene_annotation.tsv",
+        sheet=config["samples"],
+        genesets=get_geneset_files(),
+    output:
+        pdf="results/figures/genesets/{geneset}.pdf",
+        svg=report(
+            "results/figures/genesets/{geneset}.svg",
+            caption="../report/geneset_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="Gene sets",
+        ),
+        png="results/figures/genesets/{geneset}.png",
+    log:
+        "logs/figures/genesets/{geneset}.log",
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        groups=get_group_levels(),
+        geneset_labels=get_geneset_labels(),
+    script:
+        "../scripts/plot_geneset_heatmap.py"
+
+
 rule plot_volcano:
     input:
         de="results/de/{contrast}/deseq2.tsv",
     output:
         pdf="results/figures/{contrast}/volcano.pdf",
+        svg=report(
+            "results/figures/{contrast}/volcano.svg",
+            caption="../report/volcano.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
         png="results/figures/{contrast}/volcano.png",
     log:
         "logs/figures/{contrast}/plot_volcano.log",
@@ -69,6 +119,12 @@ rule plot_ma:
         de="results/de/{contrast}/deseq2.tsv",
     output:
         pdf="results/figures/{contrast}/ma.pdf",
+        svg=report(
+            "results/figures/{contrast}/ma.svg",
+            caption="../report/ma.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
         png="results/figures/{contrast}/ma.png",
     log:
         "logs/figures/{contrast}/plot_ma.log",
@@ -86,12 +142,48 @@ rule plot_ma:
         "../scripts/plot_ma.py"
 
 
+rule plot_top_de_heatmap:
+    input:
+        de="results/de/{contrast}/deseq2.tsv",
+        vst="results/counts/vst.tsv",
+        sheet=config["samples"],
+    output:
+        pdf="results/figures/{contrast}/top_de_heatmap.pdf",
+        svg=report(
+            "results/figures/{contrast}/top_de_heatmap.svg",
+            caption="../report/top_de_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
+        png="results/figures/{contrast}/top_de_heatmap.png",
+    log:
+        "logs/figures/{contrast}/plot_top_de_heatmap.log",
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        groups=get_group_levels(),
+        top=config["figures"]["top_de_genes"],
+        alpha=config["deseq2"]["alpha"],
+    script:
+        "../scripts/plot_top_de_heatmap.py"
+
+
 rule plot_gsea_running_scores:
     input:
         running="results/enrichment/{contrast}/running_scores.tsv",
         table="results/enrichment/{contrast}/gsea.tsv",
     output:
         pdf="results/figures/{contrast}/gsea_running_scores.pdf",
+        svg=report(
+            "results/figures/{contrast}/gsea_running_scores.svg",
+            caption="../report/gsea_running_scores.rst",
+            category="4. Enrichment",
+            subcategory="{contrast}",
+        ),
         png="results/figures/{contrast}/gsea_running_scores.png",
     log:
         "logs/figures/{contrast}/plot_gsea_running_scores.log",
@@ -105,3 +197,69 @@ rule plot_gsea_running_scores:
         plot_sets=config["enrichment"]["plot_sets"],
     script:
         "../scripts/plot_gsea_running_scores.py"
+
+
+rule plot_enrichment_dots:
+    input:
+        table="results/enrichment/{contrast}/gsea.tsv",
+    output:
+        pdf="results/figures/{contrast}/enrichment_dots.pdf",
+        svg=report(
+            "results/figures/{contrast}/enrichment_dots.svg",
+            caption="../report/enrichment_dots.rst",
+            category="4. Enrichment",
+            subcategory="{contrast}",
+        ),
+        png="results/figures/{contrast}/enrichment_dots.png",
+    log:
+        "logs/figures/{contrast}/plot_enrichment_dots.log",
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        top=config["figures"]["top_genesets"],
+    script:
+        "../scripts/plot_enrichment_dots.py"
+
+
+rule plot_main_figure:
+    input:
+        vst="results/counts/vst.tsv",
+        annotation="results/counts/gene_annotation.tsv",
+        sheet=config["samples"],
+        outliers="results/qc/sample_outliers.tsv",
+        de="results/de/{contrast}/deseq2.tsv",
+        running="results/enrichment/{contrast}/running_scores.tsv",
+        table="results/enrichment/{contrast}/gsea.tsv",
+        scores="results/signatures/scores.tsv",
+    output:
+        pdf="results/figures/{contrast}/main_figure.pdf",
+        svg=report(
+            "results/figures/{contrast}/main_figure.svg",
+            caption="../report/main_figure.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
+        png="results/figures/{contrast}/main_figure.png",
+    log:
+        "logs/figures/{contrast}/plot_main_figure.log",
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=10,
+    params:
+        groups=get_group_levels(),
+        design=config["design"],
+        marker_genes=config["figures"]["marker_genes"],
+        gsea_sets=config["figures"]["main_gsea_sets"],
+        alpha=config["deseq2"]["alpha"],
+        lfc_threshold=config["deseq2"]["lfc_threshold"],
+        label_genes=config["figures"]["label_genes"],
+        score_method=config["figures"]["signature_method"],
+    script:
+        "../scripts/plot_main_figure.py"

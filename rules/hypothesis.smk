@@ -18,8 +18,19 @@ rule judge_hypotheses:
         annotation="results/counts/gene_annotation.tsv",
         sheet=config["samples"],
     output:
-        table="results/hypothesis/{contrast}.tsv",
+        table=report(
+            "results/hypothesis/{contrast}.tsv",
+            caption="../report/hypothesis_table.rst",
+            category="1. Hypothesis",
+            subcategory="{contrast}",
+        ),
         summary="results/hypothesis/{contrast}.md",
+        html=report(
+            "results/hypothesis/{contrast}.html",
+            caption="../report/hypothesis_summary.rst",
+            category="1. Hypothesis",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/hypothesis/{contrast}.log",
     conda:

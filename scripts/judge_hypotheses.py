@@ -6,7 +6,7 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.hypothesis import Evidence, Settings, hypothesis_table, sample_groups, summary_markdown
+    from resistseq.hypothesis import Evidence, Settings, hypothesis_table, sample_groups, summary_html, summary_markdown
     from resistseq.runtime import atomic_path, write_table
     from resistseq.signatures import expression_by_symbol
     from resistseq.validation import read_sample_sheet
@@ -37,9 +37,10 @@ def main(snakemake, logger):
     for entry in table[table["verdict"] == "not testable"].itertuples(index=False):
         logger.warning("%s: %s is not testable: %s", entry.hypothesis, entry.test, entry.evidence)
     write_table(table, snakemake.output.table)
-    summary = summary_markdown(table, snakemake.wildcards.contrast, contrast["target"], contrast["reference"], settings)
-    with atomic_path(snakemake.output.summary) as temporary:
-        temporary.write_text(summary)
+    labels = (snakemake.wildcards.contrast, contrast["target"], contrast["reference"], settings)
+    for render, path in ((summary_markdown, snakemake.output.summary), (summary_html, snakemake.output.html)):
+        with atomic_path(path) as temporary:
+            temporary.write_text(render(table, *labels))
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

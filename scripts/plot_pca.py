@@ -1,4 +1,4 @@
-"""Rule plot_pca: PCA of the VST counts, coloured by group."""
+"""Rule plot_pca: PCA of the VST counts, coloured by group, shaped by a covariate, outliers marked."""
 
 from resistseq.runtime import run_rule
 
@@ -7,13 +7,19 @@ def main(snakemake, logger):
     import pandas as pd
 
     from resistseq.plots import plot_pca, save_figure
-    from resistseq.validation import read_sample_sheet
+    from resistseq.validation import design_variables, read_sample_sheet
 
     vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    outliers = pd.read_csv(snakemake.input.outliers, sep="\t", dtype={"sample": str})
     groups = snakemake.params.groups
-    figure = plot_pca(vst, samples, groups["variable"], groups["levels"])
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png)
+    covariates = [name for name in design_variables(snakemake.params.design) if name != groups["variable"]]
+    shape_by = covariates[0] if covariates else None
+    if shape_by:
+        logger.info("points shaped by the design covariate %s", shape_by)
+    flagged = outliers.loc[outliers["flagged"], "sample"].tolist()
+    figure = plot_pca(vst, samples, groups["variable"], groups["levels"], shape_by=shape_by, flagged=flagged)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -15,7 +15,7 @@ def main(snakemake, logger):
     counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
-    results = run_deseq2(
+    results, dispersions = run_deseq2(
         counts,
         samples,
         snakemake.params.design,
@@ -30,6 +30,7 @@ def main(snakemake, logger):
         r_compatible=snakemake.params.r_compatible,
         min_count=snakemake.params.prefilter["min_count"],
         min_samples=snakemake.params.prefilter["min_samples"],
+        with_dispersions=True,
     )
     significant = results["padj"] < snakemake.params.alpha
     logger.info(
@@ -43,6 +44,7 @@ def main(snakemake, logger):
         snakemake.params.alpha,
     )
     write_table(results, snakemake.output.table)
+    write_table(dispersions, snakemake.output.dispersions)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

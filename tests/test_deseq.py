@@ -129,3 +129,29 @@ def test_reruns_and_thread_counts_give_identical_results():
     one = run_deseq2(counts, samples, "~ condition", contrast, n_cpus=1)
     two = run_deseq2(counts, samples, "~ condition", contrast, n_cpus=2)
     pd.testing.assert_frame_equal(one, two)
+
+
+@requires_shared
+def test_dispersion_table_matches_r_and_leaves_results_unchanged(synthetic):
+    counts, samples = synthetic
+    contrast = Contrast("B_vs_A", "condition", "A", "B")
+    results, dispersions = run_deseq2(counts, samples, "~ condition", contrast, with_dispersions=True)
+    pd.testing.assert_frame_equal(results, run_deseq2(counts, samples, "~ condition", contrast))
+    assert list(dispersions.columns) == [
+        "gene_id",
+        "baseMean",
+        "dispersion_genewise",
+        "dispersion_trend",
+        "dispersion_map",
+        "dispersion_final",
+        "dispersion_outlier",
+    ]
+    table = dispersions.set_index("gene_id")
+    r = pd.read_csv(REFERENCE / "tests" / "data" / "single_factor" / "r_test_dispersions.csv", index_col=0)["x"]
+    assert relative_error(table.loc[r.index, "dispersion_final"], r) < 0.02
+    assert relative_error(table["baseMean"], results.set_index("gene_id").loc[table.index, "baseMean"]) < 1e-9
+    # Final = MAP, except for dispersion outliers, which keep their gene-wise estimate.
+    kept = table[~table["dispersion_outlier"]].dropna()
+    assert np.allclose(kept["dispersion_final"], kept["dispersion_map"])
+    outliers = table[table["dispersion_outlier"]]
+    assert np.allclose(outliers["dispersion_final"], outliers["dispersion_genewise"])

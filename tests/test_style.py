@@ -49,7 +49,7 @@ def lock_versions() -> dict[str, str]:
 def test_conda_environments_pin_the_locked_versions():
     locked = lock_versions()
     environments = sorted((PROJECT / "envs").glob("*.yaml"))
-    assert [path.stem for path in environments] == ["deseq2", "enrichment", "figures", "import"]
+    assert [path.stem for path in environments] == ["deseq2", "enrichment", "figures", "import", "report"]
     for path in environments:
         spec = yaml.safe_load(path.read_text())
         assert spec["channels"][:2] == ["conda-forge", "bioconda"], path.name

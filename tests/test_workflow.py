@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from browser import chromium_available, inspect_report
 from conftest import EXAMPLE_DATA, copy_example, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -31,6 +32,21 @@ FIGURES = [
     f"{CONTRAST}/volcano",
     f"{CONTRAST}/ma",
     f"{CONTRAST}/gsea_running_scores",
+    f"{CONTRAST}/dispersions",
+    f"{CONTRAST}/top_de_heatmap",
+    f"{CONTRAST}/enrichment_dots",
+    f"{CONTRAST}/main_figure",
+    "qc/library_sizes",
+    "qc/count_distributions",
+    "qc/size_factors",
+    "qc/sample_distances",
+    "genesets/NFKB_TARGET_GENES",
+    "genesets/NFKB_CANONICAL_PATHWAY",
+    "genesets/BASAL_LIKE_UP",
+    "genesets/LUMINAL_MARKERS",
+    "signature_scores_ssgsea",
+    "signature_scores_zscore",
+    "pam50",
 ]
 
 
@@ -156,13 +172,59 @@ def test_signature_scores_pam50_and_ora_tables(results):
     assert "gene set EMT_MESENCHYMAL_UP (resources/genesets/emt.gmt): only 3 of 32 genes" in log
 
 
-def test_every_figure_is_a_pdf_and_a_png(results):
+def test_every_figure_is_a_pdf_an_svg_and_a_png(results):
     for figure in FIGURES:
         pdf = (results / "figures" / f"{figure}.pdf").read_bytes()
         png = (results / "figures" / f"{figure}.png").read_bytes()
+        svg = (results / "figures" / f"{figure}.svg").read_bytes()
         assert pdf.startswith(b"%PDF") and len(pdf) > 2000, figure
         assert png.startswith(b"\x89PNG") and len(png) > 2000, figure
-        assert b"CreationDate" not in pdf, figure
+        assert b"<svg" in svg and b"</svg>" in svg and len(svg) > 2000, figure
+        assert b"CreationDate" not in pdf and b"<dc:date>" not in svg, figure
+    assert len(list((results / "figures").rglob("*.svg"))) == len(FIGURES)
+
+
+def test_qc_tables_and_methods_come_from_the_run(results):
+    outliers = pd.read_csv(results / "qc" / "sample_outliers.tsv", sep="\t")
+    assert len(outliers) == 6 and not outliers["flagged"].any()
+    dispersions = pd.read_csv(results / "de" / CONTRAST / "dispersions.tsv", sep="\t")
+    assert len(dispersions) == 2167 and (dispersions["dispersion_final"] > 0).all()
+    methods = (results / "methods.md").read_text()
+    assert "PyDESeq2 0.5.4" in methods and "gseapy 1.3.1" in methods and "design `~ condition`" in methods
+    assert "1000 gene-set permutations, random seed 20161001" in methods
+    table = pd.read_csv(results / "de" / CONTRAST / "deseq2.tsv", sep="\t")
+    called = table[table["padj"] < 0.05]
+    up, down = int((called["log2FoldChange"] > 0).sum()), int((called["log2FoldChange"] < 0).sum())
+    assert f"{up} up and {down} down at padj < 0.05" in methods
+    assert "resources/genesets/nfkb.gmt` (SHA-256" in methods
+
+
+@pytest.mark.skipif(not chromium_available(), reason="chromium or playwright not installed")
+def test_report_opens_in_a_browser_with_every_result(results):
+    workdir = results.parent
+    completed = snakemake(workdir, "--configfile", str(workdir / "config.yaml"), "--report", "report.html")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    assert "ERROR/" not in completed.stderr, completed.stderr[-4000:]
+    page = inspect_report(workdir / "report.html")
+    assert page["errors"] == [] and page["failed"] == []
+    listed = {row["path"]: row for row in page["listed"]}
+    expected = {f"results/figures/{figure}.svg" for figure in FIGURES} | {
+        "results/qc/sample_outliers.tsv",
+        f"results/de/{CONTRAST}/deseq2.tsv",
+        f"results/enrichment/{CONTRAST}/gsea.tsv",
+        f"results/hypothesis/{CONTRAST}.tsv",
+        f"results/hypothesis/{CONTRAST}.html",
+    }
+    assert set(listed) == expected
+    for path, row in listed.items():
+        assert row["present"] and row["bytes"] == (workdir / path).stat().st_size, path
+        if path.endswith(".svg"):
+            assert row["mime"] == "image/svg+xml" and row["width"] > 100, path
+    assert listed[f"results/hypothesis/{CONTRAST}.html"]["mime"] == "text/html"
+    categories = ["1. Hypothesis", "2. QC", "3. Differential expression", "4. Enrichment"]
+    assert {row["category"] for row in listed.values()} == set(categories)
+    positions = [page["text"].find(category) for category in categories]
+    assert -1 not in positions and positions == sorted(positions), positions
 
 
 def checksums(results):
@@ -176,7 +238,9 @@ def checksums(results):
 def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
     again = run_example(tmp_path)
     first, second = checksums(results), checksums(again)
-    assert len(first) == 28
+    # 20 figures x (PDF, SVG, PNG); 12 tables of counts/DE/GSEA, dispersions, 3 QC tables, methods;
+    # ORA, signature scores and their coverage, PAM50, hypothesis TSV, Markdown and HTML.
+    assert len(first) == len(FIGURES) * 3 + 12 + 1 + 3 + 1 + 7
     assert first == second
 
 

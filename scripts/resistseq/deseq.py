@@ -111,7 +111,8 @@ def run_deseq2(
     r_compatible: bool = True,
     min_count: int = 0,
     min_samples: int | None = None,
-) -> pd.DataFrame:
+    with_dispersions: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """DESeq2 results for one contrast, with DESeq2's column names.
 
     ``backend`` is "vectorised" (``resistseq.inference``; ``r_compatible`` follows
@@ -122,6 +123,7 @@ def run_deseq2(
     ``counts`` is genes x samples (integers); ``samples`` is the sample sheet
     indexed by sample ID. Adds the apeGLM-shrunken log2 fold change in
     ``log2FoldChange_shrunk`` (and its SE) without touching the MLE columns.
+    With ``with_dispersions``, also returns the fit's ``dispersion_table``.
     """
     from pydeseq2.ds import DeseqStats
 
@@ -153,6 +155,8 @@ def run_deseq2(
     results.index.name = "gene_id"
     results = results.reset_index()
     results["gene_name"] = gene_names(results["gene_id"], annotation)
+    if with_dispersions:
+        return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
     return sort_results(results[RESULT_COLUMNS])
 
 
@@ -193,3 +197,26 @@ def normalise_and_vst(
     for frame in (normalised, vst):
         frame.index.name = "gene_id"
     return Normalised(size_factors, normalised, vst)
+
+
+DISPERSION_COLUMNS = {
+    "_normed_means": "baseMean",
+    "genewise_dispersions": "dispersion_genewise",
+    "fitted_dispersions": "dispersion_trend",
+    "MAP_dispersions": "dispersion_map",
+    "dispersions": "dispersion_final",
+    "_outlier_genes": "dispersion_outlier",
+}
+
+
+def dispersion_table(dds) -> pd.DataFrame:
+    """Per gene of a fitted DeseqDataSet: mean, gene-wise, trend, MAP and final dispersion.
+
+    ``dispersion_outlier`` marks genes whose gene-wise estimate lies so far above
+    the trend that DESeq2 keeps it instead of the MAP estimate. Genes with only
+    zero counts have no estimates (NA).
+    """
+    table = dds.var[list(DISPERSION_COLUMNS)].rename(columns=DISPERSION_COLUMNS)
+    table.index.name = "gene_id"
+    table["dispersion_outlier"] = table["dispersion_outlier"].fillna(False).astype(bool)
+    return table.reset_index()

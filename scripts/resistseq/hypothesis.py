@@ -351,32 +351,72 @@ def short_evidence(entry) -> str:
     return f"{name} {numbers} ({entry.verdict})"
 
 
+def summary_rows(table: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(hypothesis, overall verdict, the evidence in a few words) for each hypothesis."""
+    rows = []
+    for entry in table[table["test"] == "overall"].itertuples(index=False):
+        details = table[(table["hypothesis"] == entry.hypothesis) & (table["test"] != "overall")]
+        key_points = "; ".join(short_evidence(detail) for detail in details.itertuples(index=False))
+        rows.append((entry.hypothesis, entry.verdict, key_points))
+    return rows
+
+
+def summary_notes(settings: Settings) -> list[str]:
+    """How to read the verdicts: the thresholds used and what PAM50 calls on cell lines mean."""
+    return [
+        f"Thresholds: FDR / padj < {settings.fdr}; per-sample shifts need a BH-adjusted Welch p < {settings.fdr} "
+        f"and |Hedges' g| >= {settings.min_effect_size}; HER2 is maintained when the 95% CI of "
+        f"{settings.her2_gene}'s log2 fold change excludes a loss beyond -{settings.max_her2_loss} and it stays above "
+        f"the {settings.min_expression_percentile:g}th expression percentile. 'not supported' means the data do not "
+        "show the effect at these thresholds, not that it is absent.",
+        "PAM50 calls come from median-centring genes across these samples: on cell lines compared with each other "
+        "they are relative (which way the samples differ), not clinical subtypes.",
+    ]
+
+
 def summary_markdown(table: pd.DataFrame, contrast: str, target: str, reference: str, settings: Settings) -> str:
     """A short readable summary of the table for the top of the report."""
-    overall = table[table["test"] == "overall"]
     lines = [
         f"## {contrast}: {target} vs {reference}",
         "",
         "| hypothesis | verdict | evidence |",
         "| --- | --- | --- |",
     ]
-    for entry in overall.itertuples(index=False):
-        details = table[(table["hypothesis"] == entry.hypothesis) & (table["test"] != "overall")]
-        key_points = "; ".join(short_evidence(detail) for detail in details.itertuples(index=False))
-        lines.append(f"| {entry.hypothesis} | **{entry.verdict}** | {key_points} |")
-    lines += [
-        "",
-        f"Thresholds: FDR / padj < {settings.fdr}; per-sample shifts need a BH-adjusted Welch p < {settings.fdr} "
-        f"and |Hedges' g| >= {settings.min_effect_size}; HER2 is maintained when the 95% CI of "
-        f"{settings.her2_gene}'s log2 fold change excludes a loss beyond -{settings.max_her2_loss} and it stays above "
-        f"the {settings.min_expression_percentile:g}th expression percentile. 'not supported' means the data do not "
-        "show the effect at these thresholds, not that it is absent.",
-        "",
-        "PAM50 calls come from median-centring genes across these samples: on cell lines compared with each other "
-        "they are relative (which way the samples differ), not clinical subtypes.",
-        "",
-    ]
-    return "\n".join(lines)
+    lines += [f"| {name} | **{verdict}** | {points} |" for name, verdict, points in summary_rows(table)]
+    for note in summary_notes(settings):
+        lines += ["", note]
+    return "\n".join(lines + [""])
+
+
+VERDICT_COLOURS = {
+    "supported": "#009E73",
+    "contradicted": "#D55E00",
+    "not supported": "#555555",
+    "not testable": "#999999",
+}
+
+
+def summary_html(table: pd.DataFrame, contrast: str, target: str, reference: str, settings: Settings) -> str:
+    """The same summary as a self-contained HTML page, shown at the top of the Snakemake report."""
+    from html import escape
+
+    rows = "\n".join(
+        f"<tr><td>{escape(name)}</td>"
+        f'<td style="color:{VERDICT_COLOURS.get(verdict, "#000000")}"><b>{escape(verdict)}</b></td>'
+        f"<td>{escape(points)}</td></tr>"
+        for name, verdict, points in summary_rows(table)
+    )
+    notes = "\n".join(f"<p>{escape(note)}</p>" for note in summary_notes(settings))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(contrast)}: hypotheses</title>"
+        "<style>body{font-family:sans-serif;font-size:14px;margin:1em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}"
+        "th{background:#f2f2f2;text-align:left}</style></head><body>\n"
+        f"<h2>{escape(contrast)}: {escape(target)} vs {escape(reference)}</h2>\n"
+        "<table><thead><tr><th>hypothesis</th><th>verdict</th><th>evidence</th></tr></thead><tbody>\n"
+        f"{rows}\n</tbody></table>\n{notes}\n</body></html>\n"
+    )
 
 
 def check_hypothesis_genesets(block: Mapping, paths: Sequence[str], labels: Sequence[str]) -> None:

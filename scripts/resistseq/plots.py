@@ -19,6 +19,11 @@ from resistseq.runtime import atomic_path  # noqa: E402
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 NOT_SIGNIFICANT = "#BBBBBB"
+# Journal widths (Nature, Cell, PLOS: one column ~89 mm, full page ~183 mm), in inches for matplotlib.
+COLUMN_WIDTH = 89 / 25.4
+PAGE_WIDTH = 183 / 25.4
+# Label placement: a fixed number of adjustText iterations (no time limit), so reruns place labels identically.
+REPEL_ITERATIONS = 300
 UP = "#D55E00"
 DOWN = "#0072B2"
 
@@ -47,9 +52,17 @@ def group_colours(levels: Sequence[str]) -> dict[str, str]:
     return {level: OKABE_ITO[index % len(OKABE_ITO)] for index, level in enumerate(levels)}
 
 
-def save_figure(figure, pdf_path: str | os.PathLike, png_path: str | os.PathLike) -> None:
-    """PDF and 300-dpi PNG without creation dates, so reruns give identical bytes."""
-    for path, metadata in ((pdf_path, {"CreationDate": None, "Producer": None}), (png_path, {"Software": None})):
+def save_figure(
+    figure, pdf_path: str | os.PathLike, png_path: str | os.PathLike, svg_path: str | os.PathLike | None = None
+) -> None:
+    """PDF, 300-dpi PNG (and SVG) without creation dates, so reruns give identical bytes.
+
+    SVG element IDs come from ``svg.hashsalt`` in the house style instead of a random salt.
+    """
+    outputs = [(pdf_path, {"CreationDate": None, "Producer": None}), (png_path, {"Software": None})]
+    if svg_path is not None:
+        outputs.append((svg_path, {"Date": None}))
+    for path, metadata in outputs:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, format=str(path).rsplit(".", 1)[-1], metadata=metadata, bbox_inches="tight")
     plt.close(figure)
@@ -72,26 +85,61 @@ def pca(vst: pd.DataFrame, top: int = 500) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, explained
 
 
-def plot_pca(vst: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: Sequence[str], top: int = 500):
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def plot_pca(
+    vst: pd.DataFrame,
+    samples: pd.DataFrame,
+    colour_by: str,
+    levels: Sequence[str],
+    top: int = 500,
+    shape_by: str | None = None,
+    flagged: Iterable[str] = (),
+    axis=None,
+):
+    """PC1 against PC2, coloured by group, shaped by a covariate; flagged samples ringed and starred."""
     apply_style()
     scores, explained = pca(vst, top)
     colours = group_colours(levels)
-    figure, axis = plt.subplots(figsize=(3.5, 3.0))
+    figure = None
+    if axis is None:
+        figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 3.0))
+    shapes = sorted(samples[shape_by].astype(str).unique()) if shape_by else [None]
+    second = scores["PC2"] if "PC2" in scores else pd.Series(0.0, index=scores.index)
     for level in levels:
-        members = samples.index[samples[colour_by] == level]
+        for index, shape in enumerate(shapes):
+            chosen = samples[colour_by] == level
+            if shape is not None:
+                chosen &= samples[shape_by].astype(str) == shape
+            members = samples.index[chosen]
+            if len(members) == 0 and shape is not None:
+                continue
+            axis.scatter(
+                scores.loc[members, "PC1"],
+                second.loc[members],
+                color=colours[level],
+                marker=MARKERS[index % len(MARKERS)],
+                label=level if shape is None else f"{level}, {shape}",
+                s=30,
+                edgecolor="white",
+                linewidth=0.5,
+            )
+    flagged = [sample for sample in flagged if sample in scores.index]
+    if flagged:
         axis.scatter(
-            scores.loc[members, "PC1"],
-            scores.loc[members, "PC2"] if "PC2" in scores else np.zeros(len(members)),
-            color=colours[level],
-            label=level,
-            s=30,
-            edgecolor="white",
-            linewidth=0.5,
+            scores.loc[flagged, "PC1"],
+            second.loc[flagged],
+            s=110,
+            facecolor="none",
+            edgecolor="#000000",
+            linewidth=0.8,
+            label="flagged outlier",
         )
     for sample in scores.index:
         axis.annotate(
-            sample,
-            (scores.loc[sample, "PC1"], scores.loc[sample].get("PC2", 0.0)),
+            sample + (" *" if sample in flagged else ""),
+            (scores.loc[sample, "PC1"], second.loc[sample]),
             fontsize=6,
             xytext=(3, 3),
             textcoords="offset points",
@@ -99,8 +147,8 @@ def plot_pca(vst: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: S
     axis.set_xlabel(f"PC1 ({explained[0] * 100:.1f}% variance)")
     axis.set_ylabel(f"PC2 ({explained[1] * 100:.1f}% variance)" if len(explained) > 1 else "PC2")
     axis.set_title(f"PCA of VST counts ({min(top, len(vst))} most variable genes)")
-    axis.legend(title=colour_by, frameon=False)
-    return figure
+    axis.legend(title=colour_by if shape_by is None else f"{colour_by}, {shape_by}", frameon=False)
+    return figure if figure is not None else axis.figure
 
 
 def _labelled(results: pd.DataFrame, label_genes: Iterable[str], top: int = 10) -> pd.DataFrame:
@@ -119,23 +167,70 @@ def _significance_colours(results: pd.DataFrame, alpha: float, lfc_threshold: fl
     return colours
 
 
-def _gene_scatter(tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_threshold: float, label_genes):
+def _gene_scatter(tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_threshold: float, label_genes, axis=None):
     """Genes as points coloured by significance and direction, top and requested genes labelled."""
-    figure, axis = plt.subplots(figsize=(3.5, 3.2))
+    if axis is None:
+        figure, axis = plt.subplots(figsize=(3.5, 3.2))
+    else:
+        figure = axis.figure
     colours = _significance_colours(tested, alpha, lfc_threshold)
     axis.scatter(tested[x], tested[y], c=colours, s=4, linewidth=0, rasterized=True)
-    for _, row in _labelled(tested, label_genes).iterrows():
-        axis.annotate(row["gene_name"], (row[x], row[y]), fontsize=6, xytext=(2, 2), textcoords="offset points")
+    labels = [
+        axis.text(row[x], row[y], row["gene_name"], fontsize=6) for _, row in _labelled(tested, label_genes).iterrows()
+    ]
+    repel_labels(axis, labels, tested[x].to_numpy(dtype=float), tested[y].to_numpy(dtype=float))
     return figure, axis
 
 
+def repel_labels(axis, labels: list, x: np.ndarray | None = None, y: np.ndarray | None = None) -> None:
+    """Move text labels off each other and off the points, deterministically, each joined to its point.
+
+    adjustText (fixed iteration count, no time limit) spreads the labels; a
+    final pass in display coordinates lifts any label that still overlaps one
+    placed before it, so no two labels overlap whatever adjustText converged to.
+    """
+    if not labels:
+        return
+    from adjustText import adjust_text
+
+    anchors = [label.get_position() for label in labels]
+    adjust_text(labels, x=x, y=y, ax=axis, iter_lim=REPEL_ITERATIONS, time_lim=None, expand_axes=True)
+    renderer = axis.figure.canvas.get_renderer()
+    to_data = axis.transData.inverted()
+    placed = []
+    for label in sorted(labels, key=lambda text: (text.get_window_extent(renderer).y0, text.get_text())):
+        box = label.get_window_extent(renderer)
+        for _ in range(len(labels) + 1):
+            clash = [other for other in placed if box.overlaps(other)]
+            if not clash:
+                break
+            lift = max(other.y1 for other in clash) - box.y0 + 1.0
+            box = box.translated(0, lift)
+        anchor_x, anchor_y = axis.transData.transform(label.get_position())
+        shift = box.y0 - label.get_window_extent(renderer).y0
+        label.set_position(to_data.transform((anchor_x, anchor_y + shift)))
+        placed.append(box)
+    for label, anchor in zip(labels, anchors, strict=True):
+        axis.annotate(
+            "",
+            xy=anchor,
+            xytext=label.get_position(),
+            arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.4, "shrinkA": 0, "shrinkB": 2},
+        )
+
+
 def plot_volcano(
-    results: pd.DataFrame, contrast_label: str, alpha: float, lfc_threshold: float, label_genes: Iterable[str] = ()
+    results: pd.DataFrame,
+    contrast_label: str,
+    alpha: float,
+    lfc_threshold: float,
+    label_genes: Iterable[str] = (),
+    axis=None,
 ):
     apply_style()
     tested = results[results["pvalue"].notna()].copy()
     tested["neg_log10_p"] = -np.log10(tested["pvalue"].clip(lower=1e-300))
-    figure, axis = _gene_scatter(tested, "log2FoldChange", "neg_log10_p", alpha, lfc_threshold, label_genes)
+    figure, axis = _gene_scatter(tested, "log2FoldChange", "neg_log10_p", alpha, lfc_threshold, label_genes, axis)
     for threshold in (-lfc_threshold, lfc_threshold):
         axis.axvline(threshold, color="#666666", linewidth=0.5, linestyle="--")
     up = int(((tested["padj"] < alpha) & (tested["log2FoldChange"] > 0)).sum())
@@ -169,22 +264,25 @@ def plot_running_scores(running: pd.DataFrame, gsea: pd.DataFrame, terms: Sequen
     figure, axes = plt.subplots(rows, columns, figsize=(3.5 * columns, 2.6 * rows), squeeze=False)
     stats = gsea.set_index("term")
     for axis, term in zip(axes.flat, terms, strict=False):
-        data = running[running["term"] == term]
-        axis.plot(data["position"], data["running_es"], color=OKABE_ITO[2], linewidth=1)
-        axis.axhline(0, color="#666666", linewidth=0.5)
-        low, high = data["running_es"].min(), data["running_es"].max()
-        span = max(high - low, 1e-9)
-        hits = data.loc[data["hit"], "position"]
-        axis.vlines(hits, low - 0.12 * span, low - 0.02 * span, color="#000000", linewidth=0.4)
-        axis.set_ylim(low - 0.14 * span, high + 0.05 * span)
-        row = stats.loc[term]
-        axis.set_title(f"{term}\nNES {row['nes']:.2f}, FDR {row['fdr']:.3g}", fontsize=8)
-        axis.set_xlabel("rank (up in target → down)")
-        axis.set_ylabel("running enrichment score")
+        draw_running_score(axis, running[running["term"] == term], term, stats.loc[term])
     for axis in list(axes.flat)[len(terms) :]:
         axis.set_visible(False)
     figure.tight_layout()
     return figure
+
+
+def draw_running_score(axis, data: pd.DataFrame, term: str, row: pd.Series) -> None:
+    """One set's running enrichment score over the ranking, with a tick per gene of the set."""
+    axis.plot(data["position"], data["running_es"], color=OKABE_ITO[2], linewidth=1)
+    axis.axhline(0, color="#666666", linewidth=0.5)
+    low, high = data["running_es"].min(), data["running_es"].max()
+    span = max(high - low, 1e-9)
+    hits = data.loc[data["hit"], "position"]
+    axis.vlines(hits, low - 0.12 * span, low - 0.02 * span, color="#000000", linewidth=0.4)
+    axis.set_ylim(low - 0.14 * span, high + 0.05 * span)
+    axis.set_title(f"{term}\nNES {row['nes']:.2f}, FDR {row['fdr']:.3g}", fontsize=8)
+    axis.set_xlabel("rank (up in target → down)")
+    axis.set_ylabel("running enrichment score")
 
 
 def marker_matrix(vst: pd.DataFrame, annotation: pd.DataFrame, marker_groups: Mapping[str, Sequence[str]]):

@@ -1,0 +1,55 @@
+# Figures of the per-sample signature scores and PAM50 calls (results/signatures, results/subtype).
+
+
+rule plot_signature_scores:
+    input:
+        scores="results/signatures/scores.tsv",
+    output:
+        pdf="results/figures/signature_scores_{method}.pdf",
+        svg=report(
+            "results/figures/signature_scores_{method}.svg",
+            caption="../report/signature_scores.rst",
+            category="1. Hypothesis",
+            subcategory="Signatures",
+        ),
+        png="results/figures/signature_scores_{method}.png",
+    log:
+        "logs/figures/plot_signature_scores_{method}.log",
+    wildcard_constraints:
+        method="ssgsea|zscore",
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        groups=get_group_levels(),
+    script:
+        "../scripts/plot_signature_scores.py"
+
+
+rule plot_pam50:
+    input:
+        pam50="results/subtype/pam50.tsv",
+    output:
+        pdf="results/figures/pam50.pdf",
+        svg=report(
+            "results/figures/pam50.svg",
+            caption="../report/pam50.rst",
+            category="1. Hypothesis",
+            subcategory="Subtype",
+        ),
+        png="results/figures/pam50.png",
+    log:
+        "logs/figures/plot_pam50.log",
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        groups=get_group_levels(),
+    script:
+        "../scripts/plot_pam50.py"

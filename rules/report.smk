@@ -1,0 +1,32 @@
+from snakemake import __version__ as SNAKEMAKE_VERSION
+
+
+rule write_methods:
+    input:
+        sheet=config["samples"],
+        de=expand("results/de/{contrast}/deseq2.tsv", contrast=CONTRASTS),
+        settings=expand(
+            "results/enrichment/{contrast}/gsea_settings.json", contrast=CONTRASTS
+        ),
+        genesets=get_geneset_files(),
+    output:
+        methods="results/methods.md",
+    log:
+        "logs/write_methods.log",
+    conda:
+        "../envs/report.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        snakemake_version=SNAKEMAKE_VERSION,
+        quantification=config["quantification"],
+        design=config["design"],
+        contrasts=config["contrasts"],
+        deseq2=config["deseq2"],
+        enrichment=config["enrichment"],
+        geneset_labels=get_geneset_labels(),
+        outlier_ratio=config["qc"]["outlier_distance_ratio"],
+    script:
+        "../scripts/write_methods.py"

@@ -1,0 +1,17 @@
+"""Rule plot_dispersions: gene-wise, trend and final dispersion estimates of one contrast's fit."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.plots import save_figure
+    from resistseq.qc import plot_dispersions
+
+    dispersions = pd.read_csv(snakemake.input.dispersions, sep="\t", dtype={"gene_id": str})
+    figure = plot_dispersions(dispersions, snakemake.wildcards.contrast)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,17 @@
+"""Rule plot_enrichment_dots: dot plot of one contrast's top enriched gene sets (NES, FDR, size)."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.de_figures import plot_enrichment_dots
+    from resistseq.plots import save_figure
+
+    gsea = pd.read_csv(snakemake.input.table, sep="\t")
+    figure = plot_enrichment_dots(gsea, snakemake.wildcards.contrast, snakemake.params.top)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

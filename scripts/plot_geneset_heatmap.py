@@ -1,0 +1,28 @@
+"""Rule plot_geneset_heatmap: VST z-scores of the genes of one curated gene set."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.de_figures import plot_geneset_heatmap
+    from resistseq.genesets import read_gmt_files
+    from resistseq.plots import save_figure
+    from resistseq.validation import read_sample_sheet
+
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
+    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    sets, sources = read_gmt_files(snakemake.input.genesets, snakemake.params.geneset_labels)
+    name = snakemake.wildcards.geneset
+    if name not in sets:
+        logger.warning("gene set %s is in enrichment.plot_sets but in none of the gene-set files", name)
+    else:
+        logger.info("gene set %s from %s: %d genes", name, sources[name], len(sets[name]))
+    groups = snakemake.params.groups
+    figure = plot_geneset_heatmap(vst, annotation, samples, groups["variable"], groups["levels"], name, sets.get(name))
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,17 @@
+"""Rule plot_signature_scores: per-sample gene-set signature scores by group."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.plots import save_figure
+    from resistseq.signature_figures import plot_signature_scores
+
+    scores = pd.read_csv(snakemake.input.scores, sep="\t", dtype={"sample": str, "group": str})
+    figure = plot_signature_scores(scores, snakemake.params.groups["levels"], snakemake.wildcards.method)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,119 @@
+"""A methods paragraph written from the run's own settings, software versions and inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+SOFTWARE = {
+    "pytximport": "gene-level import",
+    "pydeseq2": "differential expression",
+    "gseapy": "gene-set enrichment",
+    "pandas": "tables",
+    "numpy": "numerics",
+    "scipy": "clustering and distances",
+    "matplotlib": "figures",
+    "adjustText": "figure labels",
+}
+
+
+def imported_versions(modules: Sequence[str] = tuple(SOFTWARE)) -> dict[str, str]:
+    """Version of each module as imported in this process (``__version__``, else the installed metadata)."""
+    from importlib.metadata import version
+
+    versions = {}
+    for name in modules:
+        module = importlib.import_module(name)
+        versions[name] = str(getattr(module, "__version__", None) or version(name))
+    return versions
+
+
+def sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def methods_markdown(
+    *,
+    versions: Mapping[str, str],
+    snakemake_version: str,
+    python_version: str,
+    quantification_format: str,
+    counts_from_abundance: str,
+    samples: pd.DataFrame,
+    design: str,
+    contrasts: Sequence[Mapping],
+    deseq2: Mapping,
+    enrichment: Mapping,
+    gsea_settings: Mapping[str, Mapping],
+    de_results: Mapping[str, pd.DataFrame],
+    geneset_files: Sequence[tuple[str, str]],
+    outlier_ratio: float,
+) -> str:
+    """Markdown for a paper's methods section; every number and version comes from the arguments."""
+    group_variable = contrasts[0]["variable"]
+    sizes = samples[group_variable].value_counts().sort_index()
+    group_text = _join([f"{count} {level}" for level, count in sizes.items()])
+    contrast_text = _join([f"{c['target']} vs {c['reference']} ({c['variable']}; '{c['name']}')" for c in contrasts])
+    lines = ["# Methods", ""]
+    lines.append(
+        f"Transcript quantifications ({quantification_format}) of {len(samples)} samples ({group_text}) were "
+        f"summarised to gene-level counts with pytximport {versions['pytximport']} "
+        f"(counts_from_abundance = {counts_from_abundance}). Differential expression was tested with "
+        f"PyDESeq2 {versions['pydeseq2']}, a Python implementation of DESeq2, with the design `{design}`: "
+        f"median-of-ratios size factors, gene-wise dispersions shrunk towards a fitted mean-dispersion trend, "
+        f"and Wald tests for {contrast_text}. P-values were adjusted with the Benjamini-Hochberg procedure "
+        f"(alpha = {deseq2['alpha']}; independent filtering {'on' if deseq2['independent_filter'] else 'off'}; "
+        f"Cook's-distance filtering {'on' if deseq2['cooks_filter'] else 'off'})"
+        + (
+            ", and log2 fold changes were shrunk with apeGLM for display and ranking of effect sizes."
+            if deseq2["shrink_lfc"]
+            else "."
+        )
+    )
+    lines.append("")
+    for name, results in de_results.items():
+        up = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] > 0)).sum())
+        down = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] < 0)).sum())
+        tested = int(results["padj"].notna().sum())
+        lines.append(
+            f"- {name}: {len(results)} genes, {tested} with an adjusted p-value; {up} up and {down} down at "
+            f"padj < {deseq2['alpha']}."
+        )
+    lines.append("")
+    permutations = {settings["permutations"] for settings in gsea_settings.values()}
+    seeds = {settings["seed"] for settings in gsea_settings.values()}
+    gseapy_used = {settings["gseapy_version"] for settings in gsea_settings.values()}
+    lines.append(
+        f"Genes were ranked by the DESeq2 Wald statistic and tested for enrichment with preranked GSEA "
+        f"(gseapy {_join(sorted(gseapy_used))}; {_join(sorted(map(str, permutations)))} gene-set permutations, "
+        f"random seed {_join(sorted(map(str, seeds)))}, weight 1, set sizes {enrichment['min_size']} to "
+        f"{enrichment['max_size']} genes after matching, at least {enrichment['min_coverage']:.0%} of each set's "
+        f"genes found in the data). Gene sets came from local GMT files (no download): "
+        + "; ".join(f"`{label}` (SHA-256 {digest[:16]}…)" for label, digest in geneset_files)
+        + ". The bundled sets were curated for this workflow from the literature; their sources are listed in "
+        "resources/genesets/README.md."
+    )
+    lines.append("")
+    lines.append(
+        f"For quality control, counts were transformed with DESeq2's variance-stabilising transformation "
+        f"(blind = {str(deseq2['vst_blind']).lower()}); principal components used the 500 most variable genes, "
+        f"and sample-to-sample distances were Euclidean over all genes. A sample was flagged (and kept) when "
+        f"its distance to the nearest sample of its own group exceeded {outlier_ratio:g} times the median of "
+        f"that distance, or when its nearest sample belonged to another group."
+    )
+    lines.append("")
+    software = ", ".join(f"{name} {versions[name]}" for name in sorted(versions, key=str.lower))
+    lines.append(
+        f"The analysis ran as a Snakemake {snakemake_version} workflow (resistseq) under Python {python_version}, "
+        f"with {software}."
+    )
+    return "\n".join(lines) + "\n"

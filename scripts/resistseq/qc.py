@@ -1,0 +1,249 @@
+"""Sample-level QC: library sizes, count distributions, size factors, sample distances, outliers, dispersions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import matplotlib.patches
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import pdist, squareform
+
+from resistseq.plots import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, apply_style, group_colours
+
+OUTLIER_COLUMNS = [
+    "sample",
+    "group",
+    "nearest_in_group_distance",
+    "median_nearest_in_group_distance",
+    "distance_ratio",
+    "nearest_group",
+    "flagged",
+    "reason",
+]
+
+
+def library_stats(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per sample: total counts and genes with at least one count (counts are genes x samples)."""
+    return pd.DataFrame(
+        {
+            "sample": counts.columns,
+            "library_size": counts.sum(axis=0).to_numpy(dtype=np.int64),
+            "detected_genes": (counts > 0).sum(axis=0).to_numpy(dtype=np.int64),
+        }
+    )
+
+
+def sample_distances(vst: pd.DataFrame) -> pd.DataFrame:
+    """Euclidean distances between samples over all genes of the VST matrix (DESeq2 vignette's dist(t(vst)))."""
+    matrix = squareform(pdist(vst.T.to_numpy(dtype=float), metric="euclidean"))
+    return pd.DataFrame(matrix, index=vst.columns, columns=vst.columns)
+
+
+def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> pd.DataFrame:
+    """Samples that stand far from their own group, kept in the analysis but named with the reason.
+
+    For each sample, the VST distance to its nearest neighbour in its own group
+    is compared with the median of that distance over all samples (the nearest
+    neighbour, not the group mean, so that one stray sample does not make its
+    group mates look far too). A sample is flagged when it is more than
+    ``ratio`` times that median away, or when its nearest neighbour belongs to
+    another group.
+    """
+    groups = groups.loc[distances.index].astype(str)
+    rows = []
+    for sample in distances.index:
+        others = distances.loc[sample].drop(sample)
+        other_groups = groups.drop(sample)
+        own = groups[sample]
+        mates = others[other_groups == own]
+        nearest = str(other_groups[others.idxmin()]) if len(others) else own
+        rows.append((sample, own, mates.min() if len(mates) else np.nan, nearest))
+    table = pd.DataFrame(rows, columns=["sample", "group", "nearest_in_group_distance", "nearest_group"])
+    typical = float(table["nearest_in_group_distance"].median())
+    table["median_nearest_in_group_distance"] = typical
+    table["distance_ratio"] = table["nearest_in_group_distance"] / typical if typical > 0 else np.nan
+    reasons = []
+    for row in table.itertuples(index=False):
+        reason = []
+        if np.isfinite(row.distance_ratio) and row.distance_ratio > ratio:
+            reason.append(
+                f"distance to the nearest sample of its group ({row.nearest_in_group_distance:.1f}) is "
+                f"{row.distance_ratio:.1f}x the median over all samples ({typical:.1f}; threshold {ratio:g}x)"
+            )
+        if row.nearest_group != row.group:
+            reason.append(f"its nearest sample is in group '{row.nearest_group}', not in its own group '{row.group}'")
+        reasons.append("; ".join(reason))
+    table["reason"] = reasons
+    table["flagged"] = table["reason"] != ""
+    return table[OUTLIER_COLUMNS]
+
+
+def _ordered_samples(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], columns: Iterable[str]):
+    columns = list(columns)
+    ordered = [s for level in levels for s in samples.index[samples[colour_by] == level] if s in columns]
+    return ordered + [s for s in columns if s not in ordered]
+
+
+def _group_legend(axis, levels: Sequence[str], title: str, **kwargs) -> None:
+    colours = group_colours(levels)
+    handles = [matplotlib.patches.Patch(color=colours[level], label=level) for level in levels]
+    axis.legend(handles=handles, title=title, frameon=False, **kwargs)
+
+
+def plot_library_sizes(stats: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: Sequence[str]):
+    """Two bar panels per sample: library size (millions of counts) and detected genes."""
+    apply_style()
+    stats = stats.set_index("sample")
+    order = _ordered_samples(samples, colour_by, levels, stats.index)
+    colours = group_colours(levels)
+    bar_colours = [colours.get(samples.loc[s, colour_by], "#000000") for s in order]
+    figure, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, max(2.2, 0.22 * len(order) + 1.0)), sharey=True)
+    positions = np.arange(len(order))
+    axes[0].barh(positions, stats.loc[order, "library_size"] / 1e6, color=bar_colours)
+    axes[0].set_xlabel("library size (million counts)")
+    axes[0].set_yticks(positions, order)
+    axes[0].invert_yaxis()
+    axes[0].set_title("Counts per sample")
+    axes[1].barh(positions, stats.loc[order, "detected_genes"], color=bar_colours)
+    axes[1].set_xlabel("genes with ≥ 1 count")
+    axes[1].set_title("Detected genes per sample")
+    _group_legend(axes[1], levels, colour_by, loc="lower left", bbox_to_anchor=(1.0, 0.0))
+    figure.tight_layout()
+    return figure
+
+
+def plot_count_distributions(
+    counts: pd.DataFrame, normalised: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: Sequence[str]
+):
+    """Box plots of log2(count + 1) per sample, raw and after size-factor normalisation."""
+    apply_style()
+    order = _ordered_samples(samples, colour_by, levels, counts.columns)
+    colours = group_colours(levels)
+    figure, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.8), sharey=True)
+    for axis, frame, title in ((axes[0], counts, "Raw counts"), (axes[1], normalised, "Normalised counts")):
+        expressed = frame.loc[(counts > 0).any(axis=1), order]
+        values = [np.log2(expressed[s].to_numpy(dtype=float) + 1) for s in order]
+        boxes = axis.boxplot(values, patch_artist=True, widths=0.6, showfliers=False, medianprops={"color": "black"})
+        for patch, sample in zip(boxes["boxes"], order, strict=True):
+            patch.set_facecolor(colours.get(samples.loc[sample, colour_by], "#000000"))
+            patch.set_linewidth(0.5)
+        axis.set_xticks(range(1, len(order) + 1), order, rotation=90)
+        axis.set_title(title)
+    axes[0].set_ylabel("log2(count + 1)")
+    _group_legend(axes[1], levels, colour_by, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.tight_layout()
+    return figure
+
+
+def plot_size_factors(
+    size_factors: pd.Series, stats: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: Sequence[str]
+):
+    """Size factor per sample, and against library size (points near a line through 0: depth explains them)."""
+    apply_style()
+    order = _ordered_samples(samples, colour_by, levels, size_factors.index)
+    colours = group_colours(levels)
+    point_colours = [colours.get(samples.loc[s, colour_by], "#000000") for s in order]
+    library = stats.set_index("sample").loc[order, "library_size"] / 1e6
+    figure, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.6))
+    axes[0].bar(range(len(order)), size_factors.loc[order], color=point_colours)
+    axes[0].axhline(1, color="#666666", linewidth=0.5, linestyle="--")
+    axes[0].set_xticks(range(len(order)), order, rotation=90)
+    axes[0].set_ylabel("size factor (median of ratios)")
+    axes[0].set_title("Size factors")
+    axes[1].scatter(library, size_factors.loc[order], c=point_colours, s=25, edgecolor="white", linewidth=0.5)
+    for sample in order:
+        axes[1].annotate(
+            sample, (library[sample], size_factors[sample]), fontsize=6, xytext=(3, 2), textcoords="offset points"
+        )
+    axes[1].set_xlabel("library size (million counts)")
+    axes[1].set_ylabel("size factor")
+    axes[1].set_title("Size factor against library size")
+    _group_legend(axes[1], levels, colour_by, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.tight_layout()
+    return figure
+
+
+def plot_sample_distances(
+    distances: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: Sequence[str], flagged: Iterable[str] = ()
+):
+    """Heatmap of sample-to-sample distances, ordered by average-linkage clustering, with the dendrogram."""
+    apply_style()
+    flagged = set(flagged)
+    condensed = squareform(distances.to_numpy(dtype=float), checks=False)
+    linkage = hierarchy.linkage(condensed, method="average", optimal_ordering=True)
+    figure = plt.figure(figsize=(COLUMN_WIDTH + 0.6, COLUMN_WIDTH + 0.4))
+    grid = figure.add_gridspec(3, 2, height_ratios=[0.9, 0.18, 4], width_ratios=[4, 0.15], hspace=0.03, wspace=0.05)
+    tree_axis = figure.add_subplot(grid[0, 0])
+    tree = hierarchy.dendrogram(
+        linkage, ax=tree_axis, no_labels=True, color_threshold=0, above_threshold_color="#000000"
+    )
+    tree_axis.set_axis_off()
+    tree_axis.set_title("Sample-to-sample distances (VST, Euclidean)")
+    order = [distances.index[i] for i in tree["leaves"]]
+    colours = group_colours(levels)
+    strip = figure.add_subplot(grid[1, 0])
+    strip.imshow(
+        [[matplotlib.colors.to_rgb(colours.get(samples.loc[s, colour_by], "#000000")) for s in order]], aspect="auto"
+    )
+    strip.set_xticks([])
+    strip.set_yticks([0], [colour_by])
+    for side in strip.spines.values():
+        side.set_visible(False)
+    axis = figure.add_subplot(grid[2, 0])
+    image = axis.imshow(distances.loc[order, order].to_numpy(dtype=float), cmap="viridis_r", interpolation="nearest")
+    labels = [f"{s} *" if s in flagged else s for s in order]
+    axis.set_xticks(range(len(order)), labels, rotation=90)
+    axis.set_yticks(range(len(order)), labels)
+    colourbar = figure.colorbar(image, cax=figure.add_subplot(grid[2, 1]))
+    colourbar.set_label("Euclidean distance")
+    _group_legend(tree_axis, levels, colour_by, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6)
+    if flagged:
+        axis.set_xlabel("* flagged: far from its group (see sample_outliers.tsv)")
+    return figure
+
+
+def plot_dispersions(dispersions: pd.DataFrame, contrast_label: str):
+    """DESeq2's dispersion plot: gene-wise estimates, the fitted trend, final estimates, outliers ringed."""
+    apply_style()
+    data = dispersions.dropna(subset=["baseMean", "dispersion_genewise", "dispersion_final"])
+    data = data[(data["baseMean"] > 0) & (data["dispersion_genewise"] > 0)].sort_values("baseMean", kind="mergesort")
+    figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 3.0))
+    axis.scatter(
+        data["baseMean"],
+        data["dispersion_genewise"],
+        s=2,
+        color="#000000",
+        linewidth=0,
+        label="gene-wise",
+        rasterized=True,
+    )
+    axis.scatter(
+        data["baseMean"],
+        data["dispersion_final"],
+        s=2,
+        color=OKABE_ITO[5],
+        linewidth=0,
+        label="final",
+        rasterized=True,
+    )
+    outliers = data[data["dispersion_outlier"].astype(bool)]
+    axis.scatter(
+        outliers["baseMean"],
+        outliers["dispersion_final"],
+        s=12,
+        facecolor="none",
+        edgecolor=OKABE_ITO[0],
+        linewidth=0.5,
+        label=f"dispersion outlier ({len(outliers)})",
+    )
+    axis.plot(data["baseMean"], data["dispersion_trend"], color=OKABE_ITO[1], linewidth=1, label="fitted trend")
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.set_xlabel("mean of normalised counts")
+    axis.set_ylabel("dispersion")
+    axis.set_title(f"{contrast_label}: dispersion estimates")
+    axis.legend(frameon=False, markerscale=2)
+    return figure

@@ -1,0 +1,54 @@
+"""Rule write_methods: a methods paragraph generated from this run's settings, versions and inputs."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import json
+    import platform
+
+    import pandas as pd
+
+    from resistseq.methods import imported_versions, methods_markdown, sha256
+    from resistseq.runtime import atomic_path
+    from resistseq.validation import read_sample_sheet
+
+    params = snakemake.params
+    names = [contrast["name"] for contrast in params.contrasts]
+    settings = {}
+    for name, path in zip(names, snakemake.input.settings, strict=True):
+        with open(path) as handle:
+            settings[name] = json.load(handle)
+    de_results = {
+        name: pd.read_csv(path, sep="\t", dtype={"gene_id": str, "gene_name": str})
+        for name, path in zip(names, snakemake.input.de, strict=True)
+    }
+    versions = imported_versions()
+    for name, used in settings.items():
+        if used["gseapy_version"] != versions["gseapy"]:
+            logger.warning(
+                "%s: GSEA ran with gseapy %s, this step imports %s", name, used["gseapy_version"], versions["gseapy"]
+            )
+    text = methods_markdown(
+        versions=versions,
+        snakemake_version=params.snakemake_version,
+        python_version=platform.python_version(),
+        quantification_format=params.quantification["format"],
+        counts_from_abundance=params.quantification["counts_from_abundance"],
+        samples=read_sample_sheet(snakemake.input.sheet),
+        design=params.design,
+        contrasts=params.contrasts,
+        deseq2=params.deseq2,
+        enrichment=params.enrichment,
+        gsea_settings=settings,
+        de_results=de_results,
+        geneset_files=[
+            (label, sha256(path)) for label, path in zip(params.geneset_labels, snakemake.input.genesets, strict=True)
+        ],
+        outlier_ratio=params.outlier_ratio,
+    )
+    with atomic_path(snakemake.output.methods) as temporary:
+        temporary.write_text(text)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake
