@@ -118,3 +118,18 @@ def test_marker_heatmap_without_any_marker_in_the_data(vst, samples):
     texts = [text.get_text() for axis in figure.axes for text in axis.texts]
     assert "none of the marker genes\nis in the data" in texts
     assert figure.axes[0].get_title().endswith("not in data: ERBB2")
+
+
+def test_volcano_and_ma_skip_prefiltered_genes(results):
+    filtered = pd.DataFrame(
+        {"gene_id": ["g5"], "gene_name": ["LOW1"], "baseMean": [3.0], "log2FoldChange": [np.nan],
+         "pvalue": [np.nan], "padj": [np.nan]}
+    )
+    with_filtered = pd.concat([results, filtered], ignore_index=True)
+    for figure in (
+        plot_ma(with_filtered, "R vs P", alpha=0.05, lfc_threshold=1, label_genes=["LOW1"]),
+        plot_volcano(with_filtered, "R vs P", alpha=0.05, lfc_threshold=1, label_genes=["LOW1"]),
+    ):
+        axis = figure.axes[0]
+        assert len(axis.collections[0].get_offsets()) == 4
+        assert "LOW1" not in {text.get_text() for text in axis.texts}

@@ -245,7 +245,8 @@ def plot_ma(
     results: pd.DataFrame, contrast_label: str, alpha: float, lfc_threshold: float, label_genes: Iterable[str] = ()
 ):
     apply_style()
-    tested = results[results["baseMean"] > 0].copy()
+    # Pre-filtered genes keep their baseMean but have no fold change.
+    tested = results[(results["baseMean"] > 0) & results["log2FoldChange"].notna()].copy()
     figure, axis = _gene_scatter(tested, "baseMean", "log2FoldChange", alpha, lfc_threshold, label_genes)
     axis.set_xscale("log")
     axis.axhline(0, color="#666666", linewidth=0.5)
