@@ -135,6 +135,27 @@ def run_deseq2(
     return sort_results(results[RESULT_COLUMNS])
 
 
+def fit_dispersions(
+    counts: pd.DataFrame, samples: pd.DataFrame, design: str, contrast: Contrast | None = None, n_cpus: int = 1
+) -> pd.DataFrame:
+    """DESeq2's dispersions per gene, fitted as in ``run_deseq2``: gene-wise, trend, MAP and final.
+
+    ``dispersion`` is the final value (MAP, or gene-wise when the gene is a dispersion outlier;
+    after the Cook's refit), the one DESeq2's ``dispersions(dds)`` returns; NaN for all-zero genes.
+    """
+    dds = _dataset(counts, model_metadata(samples, design, contrast), design, n_cpus)
+    dds.deseq2()
+    columns = {
+        "genewise_dispersion": "genewise_dispersions",
+        "fitted_dispersion": "fitted_dispersions",
+        "MAP_dispersion": "MAP_dispersions",
+        "dispersion": "dispersions",
+    }
+    table = pd.DataFrame({ours: np.asarray(dds.var[theirs], dtype=float) for ours, theirs in columns.items()})
+    table.index = pd.Index(dds.var_names, name="gene_id")
+    return table.reindex(counts.index)
+
+
 def gene_names(gene_ids: pd.Series, annotation: pd.DataFrame | None) -> pd.Series:
     if annotation is None:
         return gene_ids.copy()
