@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from resistseq.errors import WorkflowInputError
+from resistseq.filtering import independent_filtering
 from resistseq.validation import design_variables, sheet_as_model_frame
 
 RESULT_COLUMNS = [
@@ -122,6 +123,9 @@ def run_deseq2(
     )
     stats.summary()
     results = stats.results_df.copy()
+    if independent_filter:
+        # As R's results(): PyDESeq2's own lowess can skip the filter R applies (resistseq.filtering).
+        results["padj"] = independent_filtering(results["baseMean"], results["pvalue"], alpha)
     if shrink_lfc:
         stats.lfc_shrink(coeff=coefficient_name(stats.LFC.columns, contrast))
         results["log2FoldChange_shrunk"] = stats.results_df["log2FoldChange"]

@@ -103,6 +103,22 @@ keep <- every_nth_expressed(matrix_counts, 3)
 write_deseq2(matrix_counts[keep, ], annotation, ~ type + condition, "condition", "untreated", "treated",
              "pasilla_matrix")
 
+# 4. R's lowess, which DESeq2's independent filtering uses to pick the baseMean threshold
+#    (resistseq.filtering reimplements it): a noisy curve, ties, and rejection-count curves, one of
+#    them the nf-core SRP254919 curve at alpha 0.1 where PyDESeq2's own lowess gives 0.
+set.seed(1)
+x_sine <- sort(runif(60))
+y_sine <- sin(6 * x_sine) + rnorm(60, 0, 0.3)
+theta <- seq(0, 0.95, length = 50)
+rejections_nfcore <- c(rep(5, 22), rep(4, 21), 7, 8, 8, 10, 11, 10, 8)
+rejections_rising <- c(rep(0, 10), round(100 * (1 - exp(-5 * theta[11:50] / 0.95))) + rep(c(0, 3, -2), length = 40))
+x_ties <- c(1, 1, 2, 2, 2, 3, 5, 8, 8, 9, 12, 12, 13)
+y_ties <- c(3, 4, 2, 8, 5, 6, 7, 3, 9, 4, 1, 2, 6)
+lowess_case <- function(case, x, y, f) data.frame(case = case, f = f, x = x, y = y, fit = lowess(x, y, f = f)$y)
+write_tsv(rbind(lowess_case("sine", x_sine, y_sine, 2 / 3), lowess_case("ties", x_ties, y_ties, 0.5),
+                lowess_case("rejections_nfcore", theta, rejections_nfcore, 1 / 5),
+                lowess_case("rejections_rising", theta, rejections_rising, 1 / 5)), "lowess.tsv")
+
 versions <- data.frame(
   package = c("R", "DESeq2", "tximport"),
   version = c(paste(R.version$major, R.version$minor, sep = "."), as.character(packageVersion("DESeq2")),
