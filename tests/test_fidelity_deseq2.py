@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SHARED, requires_shared
+from threadpoolctl import threadpool_limits
 
 from resistseq.deseq import Contrast, fit_dispersions, normalise_and_vst, run_deseq2
 from resistseq.quant import import_gene_counts
@@ -23,6 +24,14 @@ R_DATA = REFERENCE / "tests" / "data"
 NFCORE = SHARED / "data" / "nfcore_SRP254919"
 B_VS_A = Contrast("B_vs_A", "condition", "A", "B")
 RESULT_COLUMNS = ["baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """One BLAS thread, as the workflow's rules run (limit_threads): on a busy 2-core machine the
+    default pool made these fits 3-5x slower."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def relative_error(ours: pd.Series, theirs: pd.Series) -> float:

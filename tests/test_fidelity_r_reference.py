@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from conftest import EXAMPLE_DATA, SHARED, requires_shared
 from scipy.special import polygamma
+from threadpoolctl import threadpool_limits
 
 from resistseq.deseq import Contrast, fit_dispersions, normalise_and_vst, run_deseq2
 from resistseq.quant import import_gene_counts
@@ -21,6 +22,14 @@ from resistseq.quant import import_gene_counts
 R_REFERENCE = Path(__file__).parent / "data" / "r_reference"
 AIRWAY = SHARED / "data" / "airway"
 PASILLA = SHARED / "data" / "pasilla"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """One BLAS thread, as the workflow's rules run (limit_threads): on a busy 2-core machine the
+    default pool made these fits 3-5x slower."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def read(name: str) -> pd.DataFrame:
