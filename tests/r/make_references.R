@@ -1,4 +1,4 @@
-# R references for the statistical-fidelity tests (tests/test_fidelity_r_reference.py).
+# R references for the statistical-fidelity tests (tests/test_fidelity_r_reference.py, test_filtering.py).
 #
 # Run from the project root, with ../shared present:   Rscript tests/r/make_references.R
 # Needs Debian's r-bioc-deseq2 and r-bioc-tximport (apeglm is not packaged in Debian, so these
