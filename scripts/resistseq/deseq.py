@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from resistseq.errors import WorkflowInputError
+from resistseq.filtering import independent_filtering
 from resistseq.validation import design_variables, sheet_as_model_frame
 
 RESULT_COLUMNS = [
@@ -144,6 +145,9 @@ def run_deseq2(
     )
     stats.summary()
     results = stats.results_df.copy()
+    if independent_filter:
+        # As R's results(): PyDESeq2's own lowess can skip the filter R applies (resistseq.filtering).
+        results["padj"] = independent_filtering(results["baseMean"], results["pvalue"], alpha)
     if shrink_lfc:
         stats.lfc_shrink(coeff=coefficient_name(stats.LFC.columns, contrast))
         results["log2FoldChange_shrunk"] = stats.results_df["log2FoldChange"]
@@ -158,6 +162,27 @@ def run_deseq2(
     if with_dispersions:
         return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
     return sort_results(results[RESULT_COLUMNS])
+
+
+def fit_dispersions(
+    counts: pd.DataFrame, samples: pd.DataFrame, design: str, contrast: Contrast | None = None, n_cpus: int = 1
+) -> pd.DataFrame:
+    """DESeq2's dispersions per gene, fitted as in ``run_deseq2``: gene-wise, trend, MAP and final.
+
+    ``dispersion`` is the final value (MAP, or gene-wise when the gene is a dispersion outlier;
+    after the Cook's refit), the one DESeq2's ``dispersions(dds)`` returns; NaN for all-zero genes.
+    """
+    dds = _dataset(counts, model_metadata(samples, design, contrast), design, n_cpus)
+    dds.deseq2()
+    columns = {
+        "genewise_dispersion": "genewise_dispersions",
+        "fitted_dispersion": "fitted_dispersions",
+        "MAP_dispersion": "MAP_dispersions",
+        "dispersion": "dispersions",
+    }
+    table = pd.DataFrame({ours: np.asarray(dds.var[theirs], dtype=float) for ours, theirs in columns.items()})
+    table.index = pd.Index(dds.var_names, name="gene_id")
+    return table.reindex(counts.index)
 
 
 def gene_names(gene_ids: pd.Series, annotation: pd.DataFrame | None) -> pd.Series:
