@@ -169,20 +169,12 @@ def fit_dispersions(
 ) -> pd.DataFrame:
     """DESeq2's dispersions per gene, fitted as in ``run_deseq2``: gene-wise, trend, MAP and final.
 
-    ``dispersion`` is the final value (MAP, or gene-wise when the gene is a dispersion outlier;
+    ``dispersion_final`` is the final value (MAP, or gene-wise when the gene is a dispersion outlier;
     after the Cook's refit), the one DESeq2's ``dispersions(dds)`` returns; NaN for all-zero genes.
     """
     dds = _dataset(counts, model_metadata(samples, design, contrast), design, n_cpus)
     dds.deseq2()
-    columns = {
-        "genewise_dispersion": "genewise_dispersions",
-        "fitted_dispersion": "fitted_dispersions",
-        "MAP_dispersion": "MAP_dispersions",
-        "dispersion": "dispersions",
-    }
-    table = pd.DataFrame({ours: np.asarray(dds.var[theirs], dtype=float) for ours, theirs in columns.items()})
-    table.index = pd.Index(dds.var_names, name="gene_id")
-    return table.reindex(counts.index)
+    return dispersion_table(dds).set_index("gene_id").reindex(counts.index)
 
 
 def gene_names(gene_ids: pd.Series, annotation: pd.DataFrame | None) -> pd.Series:
