@@ -11,6 +11,7 @@ include: "rules/quantification.smk"
 include: "rules/diffexp.smk"
 include: "rules/enrichment.smk"
 include: "rules/figures.smk"
+include: "rules/provenance.smk"
 
 
 rule all:

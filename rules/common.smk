@@ -35,6 +35,16 @@ validate(config, "../config/schemas/config.schema.yaml")
 CONTRASTS = {contrast["name"]: contrast for contrast in config["contrasts"]}
 
 
+# Light steps (a few seconds, < 300 MB each) run in the main Snakemake process, not as cluster jobs.
+localrules:
+    all,
+    plot_pca,
+    plot_marker_heatmap,
+    plot_volcano,
+    plot_ma,
+    plot_gsea_running_scores,
+
+
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
 
