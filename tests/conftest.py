@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -42,3 +43,26 @@ def copy_example(workdir: Path) -> Path:
     config = config.replace("tx2gene: example/data/tx2gene.tsv", "tx2gene: data/tx2gene.tsv")
     (workdir / "config.yaml").write_text(config)
     return workdir / "config.yaml"
+
+
+@pytest.fixture(scope="session")
+def example_workdir(tmp_path_factory) -> Path:
+    """One local run of the bundled example, shared by the tests that compare against it."""
+    workdir = tmp_path_factory.mktemp("example_run")
+    configfile = copy_example(workdir)
+    completed = snakemake(workdir, "--configfile", str(configfile), "--cores", "2")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    return workdir
+
+
+def result_checksums(results: Path) -> dict[str, str]:
+    """SHA-256 of every table and figure under ``results``.
+
+    provenance.json is left out: it records the run's start and end times and command line,
+    so it differs between runs by design.
+    """
+    return {
+        str(path.relative_to(results)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(results.rglob("*"))
+        if path.is_file() and path.name != "provenance.json"
+    }

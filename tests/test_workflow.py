@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLE_DATA, copy_example, snakemake
+from conftest import EXAMPLE_DATA, copy_example, result_checksums, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -42,8 +41,8 @@ def run_example(workdir):
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return run_example(tmp_path_factory.mktemp("example_run"))
+def results(example_workdir):
+    return example_workdir / "results"
 
 
 @pytest.fixture(scope="module")
@@ -110,19 +109,15 @@ def test_every_figure_is_a_pdf_and_a_png(results):
         assert b"CreationDate" not in pdf, figure
 
 
-def checksums(results):
-    return {
-        str(path.relative_to(results)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(results.rglob("*"))
-        if path.is_file()
-    }
-
-
 def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
+    """Every table and figure; results/provenance.json (run times, command) is compared by test_reruns.py."""
     again = run_example(tmp_path)
-    first, second = checksums(results), checksums(again)
-    assert len(first) == 22
+    first, second = result_checksums(results), result_checksums(again)
+    tables = {name for name in first if name.endswith((".tsv", ".json"))}
+    figures = {name for name in first if name.endswith((".pdf", ".png"))}
+    assert len(tables) == 12 and len(figures) == 10 and len(first) == 22
     assert first == second
+    assert (results / "provenance.json").is_file() and (again / "provenance.json").is_file()
 
 
 def test_malformed_quant_file_fails_its_job_and_leaves_no_output(tmp_path):

@@ -8,7 +8,7 @@
 # /etc/slurm and /etc/munge are neither read nor changed. Needs root and Debian's slurm-wlm and munge
 # packages. No cgroups (proctrack/linuxproc, task/none) and no accounting database: run Snakemake with
 # --slurm-status-command squeue, which the SLURM plugin honours only when MinJobAge is at least
-# 3 x --slurm-init-seconds-before-status-checks (MinJobAge=300 here; the profile's check is after 2 s).
+# 3 x --slurm-init-seconds-before-status-checks (MinJobAge=900 here; the tests check after 2 s).
 set -euo pipefail
 
 dir=${1:?usage: start.sh DIR (an empty directory for config, state and logs)}
@@ -73,7 +73,7 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
 DefMemPerCPU=$def_mem_per_cpu
-MinJobAge=300
+MinJobAge=900
 ReturnToService=2
 MpiDefault=none
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory_mb State=UNKNOWN
