@@ -248,3 +248,17 @@ def test_slurm_profile_asks_for_more_memory_on_each_retry(tmp_path):
         assert first[rule]["mem_mb"] == expected >= 4000, rule
         assert second[rule]["mem_mb"] == 2 * first[rule]["mem_mb"], rule
         assert second[rule]["runtime"] == first[rule]["runtime"] == profile["set-resources"][rule]["runtime"]
+
+
+def test_container_recipe_installs_the_lock_and_copies_the_workflow():
+    """The Dockerfile cannot be built here (no Docker engine); check what it would contain."""
+    recipe = (PROJECT / "container" / "Dockerfile").read_text()
+    base = re.search(r"^FROM python:(\d+\.\d+)-", recipe, re.MULTILINE)
+    assert base and base.group(1) == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert "pip install -r /opt/resistseq/requirements.lock" in recipe
+    copied = set()
+    for line in re.findall(r"^COPY (.+) /opt/resistseq/?\S*$", recipe, re.MULTILINE):
+        copied.update(line.split())
+    needed = {"Snakefile", "requirements.lock", "config", "envs", "profiles", "resources", "rules", "scripts"}
+    assert needed <= copied
+    assert all((PROJECT / name).exists() for name in copied)
