@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import platform
 import re
 import shutil
@@ -169,8 +170,10 @@ def job_process(parent: psutil.Process, rule: str) -> psutil.Process | None:
 
 def test_job_killed_mid_run_leaves_no_complete_output_and_rerun_matches(example_workdir, tmp_path):
     copy_example(tmp_path)
+    # Both branches after DESeq2, to keep the test short; the other outputs do not depend on it.
+    targets = ["results/enrichment/resistant_vs_parental/gsea.tsv", "results/figures/resistant_vs_parental/volcano.pdf"]
     process = subprocess.Popen(
-        snakemake_command(tmp_path, "--cores", "2"),
+        snakemake_command(tmp_path, "--cores", "2", *targets),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -198,12 +201,15 @@ def test_job_killed_mid_run_leaves_no_complete_output_and_rerun_matches(example_
     assert not list(results.rglob("*.partial"))
     assert json.loads((results / "provenance.json").read_text())["status"] == "failed"
 
-    completed = run(tmp_path, "--cores", "2")
+    completed = run(tmp_path, "--cores", "2", *targets)
     if completed.returncode != 0 and "--rerun-incomplete" in completed.stderr:
-        completed = run(tmp_path, "--cores", "2", "--rerun-incomplete")
+        completed = run(tmp_path, "--cores", "2", "--rerun-incomplete", *targets)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    assert "run_deseq2" in completed.stderr and "import_quantifications" not in completed.stderr
-    assert result_checksums(results) == result_checksums(example_workdir / "results")
+    assert "rule run_deseq2" in completed.stderr and "rule import_quantifications" not in completed.stderr
+    reference = result_checksums(example_workdir / "results")
+    recovered = result_checksums(results)
+    assert recovered == {name: reference[name] for name in recovered}
+    assert len(recovered) == 11  # 2 count tables, DESeq2, 6 enrichment files, volcano PDF and PNG
     assert json.loads((results / "provenance.json").read_text())["status"] == "success"
 
 
@@ -262,3 +268,43 @@ def test_container_recipe_installs_the_lock_and_copies_the_workflow():
     needed = {"Snakefile", "requirements.lock", "config", "envs", "profiles", "resources", "rules", "scripts"}
     assert needed <= copied
     assert all((PROJECT / name).exists() for name in copied)
+
+
+def test_whole_run_killed_mid_job_recovers_after_unlock(example_workdir, tmp_path):
+    """Snakemake itself killed too (a lost login session, a node crash): the lock it leaves is lifted."""
+    copy_example(tmp_path)
+    target = "results/enrichment/resistant_vs_parental/gsea.tsv"
+    process = subprocess.Popen(
+        snakemake_command(tmp_path, "--cores", "2", target),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        parent = psutil.Process(process.pid)
+        deadline = time.monotonic() + 300
+        while job_process(parent, "run_gsea") is None and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert process.poll() is None, "the run ended before run_gsea started"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    enrichment = tmp_path / "results" / "enrichment" / "resistant_vs_parental"
+    assert not enrichment.exists() or not [path for path in enrichment.iterdir() if path.suffix != ".partial"]
+
+    locked = run(tmp_path, "--cores", "2", target)
+    assert locked.returncode != 0 and "--unlock" in locked.stderr
+    assert run(tmp_path, "--unlock").returncode == 0
+    completed = run(tmp_path, "--cores", "2", target)
+    if completed.returncode != 0 and "--rerun-incomplete" in completed.stderr:
+        completed = run(tmp_path, "--cores", "2", "--rerun-incomplete", target)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "rule run_gsea" in completed.stderr and "rule run_deseq2" not in completed.stderr
+    reference = result_checksums(example_workdir / "results")
+    recovered = result_checksums(tmp_path / "results")
+    assert recovered == {name: reference[name] for name in recovered}
+    assert {"enrichment/resistant_vs_parental/gsea.tsv", "de/resistant_vs_parental/deseq2.tsv"} <= set(recovered)
