@@ -36,6 +36,32 @@ validate(config, "../config/schemas/config.schema.yaml")
 CONTRASTS = {contrast["name"]: contrast for contrast in config["contrasts"]}
 
 
+# Light steps (a few seconds, < 300 MB each) run in the main Snakemake process, not as cluster jobs.
+localrules:
+    all,
+    compute_sample_qc,
+    run_ora,
+    call_pam50,
+    judge_hypotheses,
+    write_methods,
+    plot_pca,
+    plot_marker_heatmap,
+    plot_volcano,
+    plot_ma,
+    plot_gsea_running_scores,
+    plot_library_sizes,
+    plot_count_distributions,
+    plot_size_factors,
+    plot_sample_distances,
+    plot_dispersions,
+    plot_top_de_heatmap,
+    plot_geneset_heatmap,
+    plot_enrichment_dots,
+    plot_main_figure,
+    plot_signature_scores,
+    plot_pam50,
+
+
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -42,3 +43,42 @@ def copy_example(workdir: Path) -> Path:
     config = config.replace("tx2gene: example/data/tx2gene.tsv", "tx2gene: data/tx2gene.tsv")
     (workdir / "config.yaml").write_text(config)
     return workdir / "config.yaml"
+
+
+@pytest.fixture(scope="session")
+def example_workdir(tmp_path_factory) -> Path:
+    """One local run of the bundled example, shared by the tests that compare against it."""
+    workdir = tmp_path_factory.mktemp("example_run")
+    configfile = copy_example(workdir)
+    completed = snakemake(workdir, "--configfile", str(configfile), "--cores", "2")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    return workdir
+
+
+def result_checksums(results: Path) -> dict[str, str]:
+    """SHA-256 of every table and figure under ``results``.
+
+    provenance.json is left out: it records the run's start and end times and command line,
+    so it differs between runs by design.
+    """
+    return {
+        str(path.relative_to(results)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(results.rglob("*"))
+        if path.is_file() and path.name != "provenance.json"
+    }
+
+
+# The example's DAG: every job of a run from scratch (rule: jobs). The heavy steps go to the cluster
+# under profiles/slurm; the rest are localrules.
+EXAMPLE_JOBS = {
+    "import_quantifications": 1, "normalise_counts": 1, "run_deseq2": 1, "run_gsea": 1, "run_ora": 1,
+    "score_signatures": 1, "call_pam50": 1, "judge_hypotheses": 1, "compute_sample_qc": 1, "write_methods": 1,
+    "plot_pca": 1, "plot_marker_heatmap": 1, "plot_volcano": 1, "plot_ma": 1, "plot_gsea_running_scores": 1,
+    "plot_library_sizes": 1, "plot_count_distributions": 1, "plot_size_factors": 1, "plot_sample_distances": 1,
+    "plot_dispersions": 1, "plot_top_de_heatmap": 1, "plot_geneset_heatmap": 4, "plot_enrichment_dots": 1,
+    "plot_main_figure": 1, "plot_signature_scores": 2, "plot_pam50": 1, "all": 1,
+}
+CLUSTER_RULES = ["import_quantifications", "normalise_counts", "run_deseq2", "run_gsea", "score_signatures"]
+LOCAL_RULES = sorted(set(EXAMPLE_JOBS) - set(CLUSTER_RULES))
+# Files under results/ after an example run, provenance.json aside: 20 figures x 3 formats and 24 tables.
+EXAMPLE_RESULT_FILES = 84

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 from browser import chromium_available, inspect_report
-from conftest import EXAMPLE_DATA, copy_example, snakemake
+from conftest import EXAMPLE_DATA, copy_example, result_checksums, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -58,8 +57,8 @@ def run_example(workdir):
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return run_example(tmp_path_factory.mktemp("example_run"))
+def results(example_workdir):
+    return example_workdir / "results"
 
 
 @pytest.fixture(scope="module")
@@ -230,21 +229,15 @@ def test_report_opens_in_a_browser_with_every_result(results):
     assert -1 not in positions and positions == sorted(positions), positions
 
 
-def checksums(results):
-    return {
-        str(path.relative_to(results)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(results.rglob("*"))
-        if path.is_file()
-    }
-
-
 def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
+    """Every table and figure; results/provenance.json (run times, command) is compared by test_reruns.py."""
     again = run_example(tmp_path)
-    first, second = checksums(results), checksums(again)
+    first, second = result_checksums(results), result_checksums(again)
     # 20 figures x (PDF, SVG, PNG); 12 tables of counts/DE/GSEA, dispersions, 3 QC tables, methods;
     # ORA, signature scores and their coverage, PAM50, hypothesis TSV, Markdown and HTML.
     assert len(first) == len(FIGURES) * 3 + 12 + 1 + 3 + 1 + 7
     assert first == second
+    assert (results / "provenance.json").is_file() and (again / "provenance.json").is_file()
 
 
 def test_malformed_quant_file_fails_its_job_and_leaves_no_output(tmp_path):

@@ -1,0 +1,321 @@
+"""Reruns: provenance of a run, reruns of only what changed, recovery from a killed job, retry memory."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+from conftest import (
+    CLUSTER_RULES,
+    EXAMPLE_JOBS,
+    EXAMPLE_RESULT_FILES,
+    PROJECT,
+    copy_example,
+    result_checksums,
+)
+
+pytestmark = pytest.mark.workflow
+
+
+
+def snakemake_command(workdir: Path, *arguments: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(PROJECT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        *arguments,
+    ]
+
+
+def run(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        snakemake_command(workdir, *arguments), cwd=workdir, capture_output=True, text=True, timeout=600
+    )
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def planned_jobs(completed: subprocess.CompletedProcess) -> dict[str, int]:
+    """Rule -> job count from a dry-run's "Job stats" table; {} when there is nothing to do."""
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    output = completed.stdout + completed.stderr
+    if "Nothing to be done" in output:
+        return {}
+    table = output.split("Job stats:", 1)[1].splitlines()
+    jobs = {}
+    for line in table[3:]:
+        fields = line.split()
+        if not fields or fields[0] == "total":
+            break
+        jobs[fields[0]] = int(fields[1])
+    return jobs
+
+
+def test_provenance_records_inputs_config_software_and_results(example_workdir):
+    provenance = json.loads((example_workdir / "results" / "provenance.json").read_text())
+    assert provenance["status"] == "success" and provenance["executor"] == "local"
+    started = datetime.fromisoformat(provenance["started"])
+    finished = datetime.fromisoformat(provenance["finished"])
+    assert started.tzinfo is not None and 0 <= (finished - started).total_seconds() < 900
+
+    # Inputs: every quant file, the sheet, tx2gene, the config file and the gene sets, by checksum.
+    quant = sorted(example_workdir.glob("data/*/quant.sf.gz"))
+    assert len(quant) == 6
+    recorded = {item["path"]: item["sha256"] for item in provenance["inputs"]["quant"]}
+    assert recorded == {str(path.relative_to(example_workdir)): sha256(path) for path in quant}
+    assert provenance["inputs"]["tx2gene"] == [
+        {"path": "data/tx2gene.tsv", "bytes": 123744, "sha256": sha256(example_workdir / "data" / "tx2gene.tsv")}
+    ]
+    assert provenance["sample_sheet"]["sha256"] == sha256(example_workdir / "samples.tsv")
+    assert [item["sha256"] for item in provenance["config_files"]] == [sha256(example_workdir / "config.yaml")]
+    bundled = sorted((PROJECT / "resources" / "genesets").glob("*.gmt"))
+    assert provenance["genesets"] == [
+        {"path": f"resources/genesets/{path.name}", "bytes": path.stat().st_size, "sha256": sha256(path)}
+        for path in bundled
+    ]
+
+    # The resolved config (file values plus schema defaults) and the sheet as read.
+    given = yaml.safe_load((example_workdir / "config.yaml").read_text())
+    assert provenance["config"]["contrasts"] == given["contrasts"]
+    assert provenance["config"]["enrichment"] == given["enrichment"]
+    assert provenance["seeds"] == {"enrichment.seed": 20161001}
+    assert [row["sample"] for row in provenance["samples"]] == [
+        "BT474_P1",
+        "BT474_P2",
+        "BT474_P3",
+        "BT474R_1",
+        "BT474R_2",
+        "BT474R_3",
+    ]
+    assert {row["condition"] for row in provenance["samples"]} == {"parental", "resistant"}
+
+    software = provenance["software"]
+    assert software["python"] == platform.python_version()
+    for name in ["snakemake", "pydeseq2", "gseapy", "pytximport", "pandas", "numpy", "scipy", "matplotlib"]:
+        assert software[name] == metadata.version(name), name
+
+    head = subprocess.run(["git", "-C", str(PROJECT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    expected_commit = head.stdout.strip() if head.returncode == 0 else None
+    assert provenance["workflow"]["commit"] == expected_commit
+
+    # The results it vouches for: every table and figure, as they are on disk.
+    results = {item["path"]: item["sha256"] for item in provenance["results"]}
+    on_disk = result_checksums(example_workdir / "results")
+    assert results == {f"results/{name}": digest for name, digest in on_disk.items()}
+    assert len(results) == EXAMPLE_RESULT_FILES
+
+
+def test_changing_one_input_reruns_only_what_depends_on_it(example_workdir, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(example_workdir, workdir, symlinks=True)  # copy2 keeps modification times
+    assert planned_jobs(run(workdir, "--dry-run")) == {}
+
+    # GSEA settings: only enrichment and its plot.
+    config = (workdir / "config.yaml").read_text()
+    (workdir / "config.yaml").write_text(config.replace("permutations: 1000", "permutations: 500"))
+    assert planned_jobs(run(workdir, "--dry-run")) == {
+        rule: 1
+        for rule in (
+            "run_gsea", "plot_gsea_running_scores", "plot_enrichment_dots", "plot_main_figure", "judge_hypotheses",
+            "write_methods", "all",
+        )
+    }
+
+    # Genes to label: only the volcano and MA plots.
+    (workdir / "config.yaml").write_text(config.replace("label_genes: [ERBB2,", "label_genes: [ERBB3,"))
+    assert planned_jobs(run(workdir, "--dry-run")) == {"plot_volcano": 1, "plot_ma": 1, "plot_main_figure": 1, "all": 1}
+
+    # One quant file: touched only, nothing (Snakemake compares the recorded checksum of small inputs);
+    # changed, the import and everything built on it.
+    (workdir / "config.yaml").write_text(config)
+    quant = workdir / "data" / "BT474R_2" / "quant.sf.gz"
+    quant.touch()
+    assert planned_jobs(run(workdir, "--dry-run")) == {}
+    lines = gzip.decompress(quant.read_bytes()).decode().splitlines()
+    fields = lines[1].split("\t")
+    fields[4] = str(float(fields[4]) + 1)
+    lines[1] = "\t".join(fields)
+    quant.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
+    completed = run(workdir, "--dry-run")
+    assert planned_jobs(completed) == EXAMPLE_JOBS
+    assert "data/BT474R_2/quant.sf.gz" in completed.stdout + completed.stderr
+    # A dry-run is not a run: the provenance of the real run stays as it was.
+    assert (workdir / "results" / "provenance.json").read_bytes() == (
+        example_workdir / "results" / "provenance.json"
+    ).read_bytes()
+
+
+def job_process(parent: psutil.Process, rule: str) -> psutil.Process | None:
+    """The Python process running ``rule``'s script (Snakemake runs it as .snakemake/scripts/tmpXXXX.<rule>.py)."""
+    for child in parent.children(recursive=True):
+        try:
+            if any(argument.endswith(f".{rule}.py") for argument in child.cmdline()):
+                return child
+        except psutil.Error:
+            continue
+    return None
+
+
+def test_job_killed_mid_run_leaves_no_complete_output_and_rerun_matches(example_workdir, tmp_path):
+    copy_example(tmp_path)
+    # Both branches after DESeq2, to keep the test short; the other outputs do not depend on it.
+    targets = ["results/enrichment/resistant_vs_parental/gsea.tsv", "results/figures/resistant_vs_parental/volcano.pdf"]
+    process = subprocess.Popen(
+        snakemake_command(tmp_path, "--cores", "2", *targets),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        parent = psutil.Process(process.pid)
+        deadline = time.monotonic() + 300
+        victim = None
+        while victim is None and process.poll() is None and time.monotonic() < deadline:
+            victim = job_process(parent, "run_deseq2")
+            time.sleep(0.02)
+        assert victim is not None, "run_deseq2 never started"
+        victim.send_signal(signal.SIGKILL)
+        output, _ = process.communicate(timeout=600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode != 0
+    assert "Error in rule run_deseq2" in output
+    results = tmp_path / "results"
+    assert not (results / "de" / "resistant_vs_parental" / "deseq2.tsv").exists()
+    assert not (results / "enrichment").exists() and not (results / "figures" / "resistant_vs_parental").exists()
+    assert not list(results.rglob("*.partial"))
+    assert json.loads((results / "provenance.json").read_text())["status"] == "failed"
+
+    completed = run(tmp_path, "--cores", "2", *targets)
+    if completed.returncode != 0 and "--rerun-incomplete" in completed.stderr:
+        completed = run(tmp_path, "--cores", "2", "--rerun-incomplete", *targets)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "rule run_deseq2" in completed.stderr and "rule import_quantifications" not in completed.stderr
+    reference = result_checksums(example_workdir / "results")
+    recovered = result_checksums(results)
+    assert recovered == {name: reference[name] for name in recovered}
+    assert len(recovered) == 13  # 2 count tables, DESeq2 and dispersions, 6 enrichment files, volcano PDF, SVG, PNG
+    assert json.loads((results / "provenance.json").read_text())["status"] == "success"
+
+
+def profile_resources(workdir: Path, attempt: int) -> dict[str, dict[str, int]]:
+    """Resources each job would get at ``attempt`` under the SLURM profile, from a dry-run.
+
+    ``--attempt`` is the option Snakemake's executors use to start a retried job; the SLURM test
+    (test_slurm.py) shows a job killed for exceeding its memory coming back with the larger request.
+    """
+    completed = run(
+        workdir,
+        "--profile",
+        str(PROJECT / "profiles" / "slurm"),
+        "--dry-run",
+        "--forceall",
+        "--attempt",
+        str(attempt),
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    jobs = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", completed.stdout + completed.stderr):
+        header = re.match(r"(?:local)?rule (\w+):", block)
+        found = re.search(r"resources: (.*)", block)
+        if header and found:
+            values = dict(item.split("=", 1) for item in found.group(1).split(", "))
+            jobs[header.group(1)] = {
+                "mem_mb": int(values["mem_mb"]),
+                "runtime": int(values["runtime"]),
+            }
+    return jobs
+
+
+def test_slurm_profile_asks_for_more_memory_on_each_retry(tmp_path):
+    copy_example(tmp_path)
+    profile = yaml.safe_load((PROJECT / "profiles" / "slurm" / "config.yaml").read_text())
+    assert profile["executor"] == "slurm" and profile["retries"] >= 1
+    assert not {"slurm_account", "slurm_partition"} & set(profile.get("default-resources", {}))
+    first, second = profile_resources(tmp_path, 1), profile_resources(tmp_path, 2)
+    assert sorted(first) == sorted(EXAMPLE_JOBS)
+    for rule in CLUSTER_RULES:
+        expected = eval(profile["set-resources"][rule]["mem_mb"], {"attempt": 1})  # noqa: S307 - our own profile
+        assert first[rule]["mem_mb"] == expected >= 4000, rule
+        assert second[rule]["mem_mb"] == 2 * first[rule]["mem_mb"], rule
+        assert second[rule]["runtime"] == first[rule]["runtime"] == profile["set-resources"][rule]["runtime"]
+
+
+def test_container_recipe_installs_the_lock_and_copies_the_workflow():
+    """The Dockerfile cannot be built here (no Docker engine); check what it would contain."""
+    recipe = (PROJECT / "container" / "Dockerfile").read_text()
+    base = re.search(r"^FROM python:(\d+\.\d+)-", recipe, re.MULTILINE)
+    assert base and base.group(1) == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert "pip install -r /opt/resistseq/requirements.lock" in recipe
+    copied = set()
+    for line in re.findall(r"^COPY (.+) /opt/resistseq/?\S*$", recipe, re.MULTILINE):
+        copied.update(line.split())
+    needed = {"Snakefile", "requirements.lock", "config", "envs", "profiles", "resources", "rules", "scripts"}
+    assert needed <= copied
+    assert all((PROJECT / name).exists() for name in copied)
+
+
+def test_whole_run_killed_mid_job_recovers_after_unlock(example_workdir, tmp_path):
+    """Snakemake itself killed too (a lost login session, a node crash): the lock it leaves is lifted."""
+    copy_example(tmp_path)
+    target = "results/enrichment/resistant_vs_parental/gsea.tsv"
+    process = subprocess.Popen(
+        snakemake_command(tmp_path, "--cores", "2", target),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        parent = psutil.Process(process.pid)
+        deadline = time.monotonic() + 300
+        while job_process(parent, "run_gsea") is None and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert process.poll() is None, "the run ended before run_gsea started"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    enrichment = tmp_path / "results" / "enrichment" / "resistant_vs_parental"
+    assert not enrichment.exists() or not [path for path in enrichment.iterdir() if path.suffix != ".partial"]
+
+    locked = run(tmp_path, "--cores", "2", target)
+    assert locked.returncode != 0 and "--unlock" in locked.stderr
+    assert run(tmp_path, "--unlock").returncode == 0
+    completed = run(tmp_path, "--cores", "2", target)
+    if completed.returncode != 0 and "--rerun-incomplete" in completed.stderr:
+        completed = run(tmp_path, "--cores", "2", "--rerun-incomplete", target)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "rule run_gsea" in completed.stderr and "rule run_deseq2" not in completed.stderr
+    reference = result_checksums(example_workdir / "results")
+    recovered = result_checksums(tmp_path / "results")
+    assert recovered == {name: reference[name] for name in recovered}
+    assert {"enrichment/resistant_vs_parental/gsea.tsv", "de/resistant_vs_parental/deseq2.tsv"} <= set(recovered)
