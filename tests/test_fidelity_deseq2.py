@@ -159,7 +159,12 @@ def test_dispersions_match_r(case, tolerance):
     assert relative_error(ours.loc[r.index, "dispersion_final"], r) < tolerance
     assert (ours.loc[r.index, "dispersion_final"].isna() == r.isna()).all()
     assert list(ours.columns) == [
-        "baseMean", "dispersion_genewise", "dispersion_trend", "dispersion_map", "dispersion_final", "dispersion_outlier"
+        "baseMean",
+        "dispersion_genewise",
+        "dispersion_trend",
+        "dispersion_map",
+        "dispersion_final",
+        "dispersion_outlier",
     ]
 
 
