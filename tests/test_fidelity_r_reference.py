@@ -156,9 +156,11 @@ def test_airway_size_factors_base_mean_and_trend_match_r(airway):
     r_size = read("airway_kallisto_size_factors.tsv")["size_factor"]
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
     assert agreement(results, r)["baseMean"] < 1e-6
-    # The dispersion trend agrees within 6.1 % (measured) over all genes.
+    # The dispersion trend agrees within 4.3 % (measured; PyDESeq2's DefaultInference 5.8 %) over all
+    # genes. The rest: 124 of 3,855 gene-wise estimates still differ from R's by > 0.1 %, 65 of them
+    # where R's line search did not converge and R takes a grid search (we take the exact maximum).
     trend = r_trend("airway_kallisto", r["baseMean"])
-    assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.07
+    assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.05
 
 
 @requires_shared
@@ -178,7 +180,8 @@ def test_airway_paired_design_agreement_and_its_cause(airway):
     assert 0.1 < errors.median() < 0.25
     figures = agreement(results, r)
     # Measured: LFC correlation 0.9997, max |delta| 0.60; median |delta log10 p| 0.034; Spearman
-    # 0.998; Cook's NA pattern identical; 623 vs 692 genes at padj < 0.05, Jaccard 0.879.
+    # 0.998; Cook's NA pattern identical; 619 vs 692 genes at padj < 0.05, Jaccard 0.878 (PyDESeq2's
+    # DefaultInference: 623, 0.879).
     assert figures["baseMean"] < 1e-6
     assert figures["lfc_correlation"] > 0.999 and figures["lfc_max_abs"] < 0.7
     assert figures["log10p_median_abs"] < 0.05 and figures["pvalue_spearman"] > 0.99
