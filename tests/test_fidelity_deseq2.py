@@ -128,18 +128,35 @@ def test_results_without_independent_filtering_match_r():
 
 
 @pytest.mark.parametrize(
-    ("case", "tolerance", "se_tolerance"),
+    ("case", "tolerance", "se_tolerance", "r_short_of_map"),
     # End to end (our own size factors, dispersions and MLE, not R's as in upstream's test).
     # apeGLM standard errors come from PyDESeq2's own Hessian approximation: measured 0.186, 0.164
-    # and 0.125 relative error, while the shrunken estimates agree within the upstream tolerance.
-    [("single_factor", 0.02, 0.2), ("multi_factor", 0.02, 0.2), ("large_counts", 0.02, 0.15)],
+    # and 0.126 relative error, while the shrunken estimates agree within the upstream tolerance
+    # (measured 1.2e-3, 5.6e-3, and 3.7e-4 on g1-g3 of the large counts) except where R stops short:
+    # R's apeglm (nbinomCR) runs L-BFGS on the negative log posterior divided by its value at beta = 0
+    # (1.2e7 for g5), so its gradient tolerance ends the search early on the two largest genes. Given
+    # R's own dispersions and prior scale, the MAP is 0.0637 for g4 and -0.3992 for g5 (Nelder-Mead to
+    # 1e-12); R reports 0.0630 and -0.4096. The workflow finds 0.0637 and -0.3992 (relative error
+    # 0.011 and 0.025 against R); PyDESeq2's DefaultInference, whose L-BFGS-B also stops early,
+    # 0.0637 and -0.4044 (0.011, 0.013).
+    [
+        ("single_factor", 0.02, 0.2, []),
+        ("multi_factor", 0.02, 0.2, []),
+        ("large_counts", 0.02, 0.15, ["g4", "g5"]),
+    ],
 )
-def test_apeglm_shrunken_lfc_matches_r(case, tolerance, se_tolerance):
+def test_apeglm_shrunken_lfc_matches_r(case, tolerance, se_tolerance, r_short_of_map):
     counts, samples = case_data(case)
     ours = run_deseq2(counts, samples, DESIGNS[case], B_VS_A).set_index("gene_id")
     shrunk = read_r(case, "r_test_lfc_shrink_res.csv")
     ours = ours.loc[shrunk.index]
-    assert relative_error(ours["log2FoldChange_shrunk"], shrunk["log2FoldChange"]) < tolerance
+    converged = shrunk.index.difference(r_short_of_map)
+    assert relative_error(ours.loc[converged, "log2FoldChange_shrunk"], shrunk.loc[converged, "log2FoldChange"]) < (
+        tolerance
+    )
+    if r_short_of_map:
+        short = ours.loc[r_short_of_map, "log2FoldChange_shrunk"]
+        assert relative_error(short, shrunk.loc[r_short_of_map, "log2FoldChange"]) < 0.03
     assert relative_error(ours["lfcSE_shrunk"], shrunk["lfcSE"]) < se_tolerance
     # The MLE columns are left as they were.
     assert not np.allclose(ours["log2FoldChange"], ours["log2FoldChange_shrunk"])
@@ -148,9 +165,10 @@ def test_apeglm_shrunken_lfc_matches_r(case, tolerance, se_tolerance):
 @pytest.mark.parametrize(
     ("case", "tolerance"),
     # Final dispersions (after the Cook's refit), as DESeq2's dispersions(dds). Measured: 6.5e-4,
-    # 3.1e-4, 9.7e-3, 1.1e-4; large counts 0.054 (5 genes: the trend rests on 5 points and g5, a
-    # dispersion outlier, keeps its gene-wise estimate, 0.0313 here against R's 0.0297).
-    [("single_factor", 0.02), ("multi_factor", 0.02), ("wide", 0.02), ("continuous", 0.02), ("large_counts", 0.06)],
+    # 3.2e-4, 9.7e-3, 1.0e-4, large counts 1.7e-4. (PyDESeq2's DefaultInference: 0.054 on the large
+    # counts, where g5, a dispersion outlier, keeps its gene-wise maximum 0.0313; R's gene-wise line
+    # search keeps its start there, 0.0297, as the gain is below a millionth of the log posterior.)
+    [("single_factor", 0.02), ("multi_factor", 0.02), ("wide", 0.02), ("continuous", 0.02), ("large_counts", 0.02)],
 )
 def test_dispersions_match_r(case, tolerance):
     counts, samples = case_data(case)
@@ -203,19 +221,19 @@ def test_continuous_covariate_adjusts_the_condition_contrast():
 
 def test_large_counts_match_r():
     """Counts up to 564,106 (5 genes x 8 samples). LFC and baseMean match tightly; SE and statistic
-    follow the dispersions (measured 0.027, 0.026); p-values are compared on the log scale because
-    g3's is 1e-25 (measured |delta log10 p| 0.57 there; 0.079 for g5, the dispersion outlier;
-    < 0.011 for the other three)."""
+    follow the dispersions (measured 6.1e-5, 6.4e-5; PyDESeq2's DefaultInference 0.027, 0.026);
+    p-values are compared on the log scale because g3's is 1e-25 (measured |delta log10 p| 0.002
+    there, < 1e-4 for the other four; DefaultInference 0.57 on g3, 0.079 on g5)."""
     counts, samples = case_data("large_counts")
     ours = run_deseq2(counts, samples, "~ condition", B_VS_A).set_index("gene_id")
     r = read_r("large_counts", "r_test_res.csv")
     ours = ours.loc[r.index]
     assert relative_error(ours["baseMean"], r["baseMean"]) < 1e-6
     assert relative_error(ours["log2FoldChange"], r["log2FoldChange"]) < 0.02
-    assert relative_error(ours["lfcSE"], r["lfcSE"]) < 0.04
-    assert relative_error(ours["stat"], r["stat"]) < 0.04
+    assert relative_error(ours["lfcSE"], r["lfcSE"]) < 1e-3
+    assert relative_error(ours["stat"], r["stat"]) < 1e-3
     log_p = np.abs(np.log10(ours["pvalue"]) - np.log10(r["pvalue"]))
-    assert log_p[["g1", "g2", "g4"]].max() < 0.02 and log_p["g5"] < 0.1 and log_p["g3"] < 0.6
+    assert log_p.max() < 0.01
     assert (ours["padj"] < 0.05).equals(r["padj"] < 0.05)
 
 
@@ -257,14 +275,15 @@ def test_nfcore_non_integer_salmon_counts_are_rounded_like_r(nfcore):
 def test_nfcore_results_match_r(nfcore, nfcore_results):
     r = nfcore[2]
     ours = nfcore_results[0.05]
-    # Measured: baseMean 1.9e-9 relative, LFC max |delta| 4.7e-4, max |delta log10 p| 0.019.
+    # Measured: baseMean 1.9e-9 relative, LFC max |delta| 1.7e-4, max |delta log10 p| 0.0038
+    # (PyDESeq2's DefaultInference: 4.7e-4, 0.019).
     assert relative_error(ours["baseMean"], r["baseMean"]) < 1e-6
     assert np.max(np.abs(ours["log2FoldChange"] - r["log2FoldChange"])) < 1e-3
     # Cook's outliers: the same 23 genes have no p-value in both.
     assert r["pvalue"].isna().sum() == 23
     assert (ours["pvalue"].isna() == r["pvalue"].isna()).all()
     tested = r["pvalue"].notna()
-    assert np.max(np.abs(np.log10(ours.loc[tested, "pvalue"]) - np.log10(r.loc[tested, "pvalue"]))) < 0.025
+    assert np.max(np.abs(np.log10(ours.loc[tested, "pvalue"]) - np.log10(r.loc[tested, "pvalue"]))) < 0.01
     assert np.max(np.abs(ours.loc[tested, "pvalue"] - r.loc[tested, "pvalue"])) < 0.005
     assert set(ours.index[ours["padj"] < 0.05]) == set(r.index[r["padj"] < 0.05])
 
@@ -284,7 +303,7 @@ def test_nfcore_independent_filtering_matches_r(nfcore, nfcore_results):
     at_01 = nfcore_results[0.1]
     assert r["padj"].notna().sum() == 107
     assert (at_01["padj"].isna() == r["padj"].isna()).all()
-    assert relative_error(at_01["padj"], r["padj"]) < 0.02  # measured 0.011
+    assert relative_error(at_01["padj"], r["padj"]) < 0.02  # measured 0.0029 (DefaultInference 0.011)
     assert set(at_01.index[at_01["padj"] < 0.1]) == set(r.index[r["padj"] < 0.1])
 
     default = nfcore_results[0.05]

@@ -106,15 +106,16 @@ def test_example_deseq2_matches_r(example):
     counts, sheet, results, dispersions = example
     r = read("example_deseq2.tsv.gz")
     figures = agreement(results, r)
-    # Measured: baseMean 4.7e-7; LFC max |delta| 3.0e-4; median |delta log10 p| 6e-4; the same 225
-    # genes at padj < 0.05; identical NA patterns; dispersions median 0.4 %, max 16 %.
+    # Measured: baseMean 4.7e-7; LFC max |delta| 2.1e-4; median |delta log10 p| 1e-5; the same 225
+    # genes at padj < 0.05; identical NA patterns; dispersions median < 1e-4, max 0.75 % (with the
+    # exact gene-wise maxima instead of R's line search: 3.0e-4, 6e-4, 0.4 %, 16 %).
     assert figures["baseMean"] < 1e-6
     assert figures["lfc_max_abs"] < 1e-3
     assert figures["log10p_median_abs"] < 0.005
     assert figures["pvalue_na_mismatch"] == 0 and figures["padj_na_mismatch"] == 0
     assert figures["jaccard"] == 1.0 and figures["significant_r"] == 225
     errors = dispersion_error(dispersions, r)
-    assert errors.median() < 0.01 and errors.max() < 0.2
+    assert errors.median() < 1e-3 and errors.max() < 0.02
     size_factors = normalise_and_vst(counts, sheet, "~ condition").size_factors
     r_size = read("example_size_factors.tsv")["size_factor"]
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
@@ -156,9 +157,11 @@ def test_airway_size_factors_base_mean_and_trend_match_r(airway):
     r_size = read("airway_kallisto_size_factors.tsv")["size_factor"]
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
     assert agreement(results, r)["baseMean"] < 1e-6
-    # The dispersion trend agrees within 6.1 % (measured) over all genes.
+    # The dispersion trend agrees within 4.3 % (measured; PyDESeq2's DefaultInference 5.8 %) over all
+    # genes. The rest: 124 of 3,855 gene-wise estimates still differ from R's by > 0.1 %, 65 of them
+    # where R's line search did not converge and R takes a grid search (we take the exact maximum).
     trend = r_trend("airway_kallisto", r["baseMean"])
-    assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.07
+    assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.05
 
 
 @requires_shared
@@ -178,7 +181,8 @@ def test_airway_paired_design_agreement_and_its_cause(airway):
     assert 0.1 < errors.median() < 0.25
     figures = agreement(results, r)
     # Measured: LFC correlation 0.9997, max |delta| 0.60; median |delta log10 p| 0.034; Spearman
-    # 0.998; Cook's NA pattern identical; 623 vs 692 genes at padj < 0.05, Jaccard 0.879.
+    # 0.998; Cook's NA pattern identical; 619 vs 692 genes at padj < 0.05, Jaccard 0.878 (PyDESeq2's
+    # DefaultInference: 623, 0.879).
     assert figures["baseMean"] < 1e-6
     assert figures["lfc_correlation"] > 0.999 and figures["lfc_max_abs"] < 0.7
     assert figures["log10p_median_abs"] < 0.05 and figures["pvalue_spearman"] > 0.99
@@ -241,19 +245,20 @@ def test_count_matrix_deseq2_matches_r(pasilla):
     contrast = Contrast("treated_vs_untreated", "condition", "untreated", "treated")
     results = run_deseq2(counts, sheet, "~ type + condition", contrast, shrink_lfc=False).set_index("gene_id")
     figures = agreement(results, r)
-    # Measured: baseMean 4.9e-7; LFC correlation 0.9998, max |delta| 0.20; Spearman of p 0.999;
-    # Cook's NA pattern identical; 358 vs 347 genes at padj < 0.05, Jaccard 0.958.
+    # Measured: baseMean 4.9e-7; LFC correlation 1.0000, max |delta| 0.051; Spearman of p 0.9999;
+    # Cook's NA pattern identical; 349 vs 347 genes at padj < 0.05, Jaccard 0.994 (PyDESeq2's
+    # DefaultInference: max |delta| 0.20, 358 genes, Jaccard 0.958).
     assert figures["baseMean"] < 1e-6
-    assert figures["lfc_correlation"] > 0.999 and figures["lfc_max_abs"] < 0.25
+    assert figures["lfc_correlation"] > 0.999 and figures["lfc_max_abs"] < 0.1
     assert figures["pvalue_spearman"] > 0.99
     assert figures["pvalue_na_mismatch"] == 0
-    assert figures["jaccard"] > 0.93
+    assert figures["jaccard"] > 0.98
     size_factors = normalise_and_vst(counts, sheet, "~ type + condition").size_factors
     r_size = read("pasilla_matrix_size_factors.tsv")["size_factor"]
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
-    # 4 residual degrees of freedom, so both use the MAD prior; PyDESeq2's trend fit differs more
-    # here (measured up to 20 %), which moves final dispersions by a median 7 %.
+    # 4 residual degrees of freedom, so both use the MAD prior. Measured: trend within 2.2 % of R's,
+    # final dispersions a median 1.5 % off (PyDESeq2's DefaultInference: 20 %, 7 %).
     dispersions = fit_dispersions(counts, sheet, "~ type + condition", contrast)
     trend = r_trend("pasilla_matrix", r["baseMean"])
-    assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.25
-    assert dispersion_error(dispersions, r).median() < 0.1
+    assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.04
+    assert dispersion_error(dispersions, r).median() < 0.03

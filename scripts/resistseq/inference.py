@@ -14,8 +14,18 @@ problems batched over genes are a few array operations per iteration:
 - ``lfc_shrink_nbinom_glm``: the apeGLM MAP fold changes by a damped Newton method.
 
 Results agree with ``DefaultInference`` to optimiser tolerance. With
-``r_compatible=True`` two steps follow R DESeq2 (1.38) where PyDESeq2 differs:
+``r_compatible=True`` three steps follow R DESeq2 (1.38) where PyDESeq2 differs:
 
+- the gene-wise dispersions follow R's ``estimateDispersionsGeneEst``: its
+  line search (``fitDisp``) from the moments estimate, which stops where the
+  likelihood is flat around the start (often a start at the minimum dispersion,
+  whose likelihood can still peak further away), its rule that keeps the start
+  when the log posterior rose by less than a millionth, and, where the search
+  did not converge, the maximiser in place of R's grid search. These estimates
+  choose the genes of the trend fit and flag dispersion outliers, so they move
+  every later result: on the airway kallisto counts (~ celltype + dex) 3,731 of
+  3,855 gene-wise estimates are within 0.1 % of R's (the exact maximum: 3,012),
+  65 of the other 124 where R's search did not converge and R takes a grid search;
 - the dispersion trend is R's ``parametricDispersionFit``: a gamma-family GLM
   on genes with a gene-wise dispersion above ``100 * min_disp``, refitted on the
   genes within (1e-4, 15) times the current curve, re-selected from all of them
@@ -47,6 +57,16 @@ from threadpoolctl import threadpool_limits
 # minimum dispersion, whose likelihood is flat there; R DESeq2 also leaves those
 # at the minimum). Doing the same keeps the backends' answers equal for them.
 LBFGSB_PGTOL = 1e-5
+
+# R DESeq2's gene-wise dispersion fit (estimateDispersionsGeneEst with its C++ fitDisp): its
+# defaults dispTol, maxit and kappa_0, fitDisp's Armijo constant and lower limit, and the relative
+# gain below which estimateDispersionsGeneEst keeps the starting value (its 'noIncrease' rule).
+R_DISP_TOL = 1e-6
+R_DISP_MAXIT = 100
+R_KAPPA_0 = 1.0
+R_ARMIJO = 1e-4
+R_LOG_ALPHA_LIMITS = (-30.0, 10.0)
+R_NO_INCREASE = 1e-6
 
 
 def gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -261,6 +281,9 @@ class VectorisedInference(DefaultInference):
         loss, grad, hess = evaluate(np.arange(n_genes), u)
         projected = np.where(u <= lower, np.minimum(grad, 0), np.where(u >= upper, np.maximum(grad, 0), grad))
         active = np.flatnonzero(np.abs(projected) > LBFGSB_PGTOL)
+        r_genewise = self.r_compatible and not prior_reg
+        if r_genewise:
+            r_path = r_fit_disp(evaluate, u.copy(), loss.copy(), grad.copy(), np.log(min_disp / 10))
         for _ in range(self.max_iter):
             if not active.size:
                 break
@@ -288,6 +311,8 @@ class VectorisedInference(DefaultInference):
             done = ~moved | (change < 1e-9) | at_bound_out
             active = active[~done]
         converged[active] = False
+        if r_genewise:
+            u = r_genewise_result(r_path, u, counts, mu, np.log(min_disp), upper)
         return np.exp(u), converged
 
     # ---- tests -----------------------------------------------------------------------------
@@ -413,6 +438,67 @@ class VectorisedInference(DefaultInference):
         # two backends report the same lfcSE.
         inv_hessian = np.linalg.inv(data_hessian + curvature[:, None, :])
         return beta, inv_hessian, converged
+
+
+def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
+    """R DESeq2's ``fitDisp`` line search for every gene at once: gradient ascent in log dispersion.
+
+    ``evaluate(genes, u, derivatives)`` gives the loss (negative log posterior up to a per-gene
+    constant) and its gradient in u = log alpha; ``u``, ``loss``, ``grad`` hold the start.
+    Returns (start, u, loss at u, start loss, iterations): R's alpha_init, log_alpha, last_lp,
+    initial_lp and iter (the losses up to sign and a per-gene constant).
+    """
+    n_genes = u.size
+    start, initial_loss = u.copy(), loss.copy()
+    direction = -grad
+    kappa = np.full(n_genes, R_KAPPA_0)
+    iterations = np.zeros(n_genes, dtype=int)
+    accepted_steps = np.zeros(n_genes, dtype=int)
+    active = np.arange(n_genes)
+    low, high = R_LOG_ALPHA_LIMITS
+    for _ in range(R_DISP_MAXIT):
+        if not active.size:
+            break
+        iterations[active] += 1
+        a, d, k = u[active], direction[active], kappa[active]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(a + k * d < low, (low - a) / d, k)
+            k = np.where(a + k * d > high, (high - a) / d, k)
+        proposal = a + k * d
+        proposal_loss = evaluate(active, proposal, derivatives=False)
+        accept = proposal_loss <= loss[active] - k * R_ARMIJO * d**2
+        kappa[active[~accept]] = k[~accept] / 2
+        genes = active[accept]
+        change = loss[genes] - proposal_loss[accept]
+        u[genes], loss[genes] = proposal[accept], proposal_loss[accept]
+        accepted_steps[genes] += 1
+        stop = (change < R_DISP_TOL) | (u[genes] < min_log_alpha)
+        going = genes[~stop]
+        if going.size:
+            _, new_grad, _ = evaluate(going, u[going])
+            direction[going] = -new_grad
+            k = np.minimum(k[accept][~stop] * 1.1, R_KAPPA_0)
+            kappa[going] = np.where(accepted_steps[going] % 5 == 0, k / 2, k)
+        active = np.concatenate([active[~accept], going])
+        active.sort()
+    return start, u, loss, initial_loss, iterations
+
+
+def r_genewise_result(r_path, optimum, counts, mu, lower, upper):
+    """R's gene-wise estimate from its line search (``r_fit_disp``), in log dispersion.
+
+    As estimateDispersionsGeneEst: the start where the log posterior rose by less than a millionth
+    of its start value; where the search did not converge (maxit reached, or a single step) and the
+    estimate is above 10 x the minimum, R's grid search, for which the maximiser ``optimum`` stands.
+    """
+    start, u, loss, initial_loss, iterations = r_path
+    # R's log posterior leaves out sum(log y! - y log mu) of the loss; the threshold is relative to it.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        omitted = np.where(counts > 0, gammaln(counts + 1) - counts * np.log(mu), 0.0).sum(axis=0)
+    u = np.where(initial_loss - loss < np.abs(omitted - initial_loss) * R_NO_INCREASE, start, u)
+    refit = ((iterations >= R_DISP_MAXIT) | (iterations == 1)) & (u > lower + np.log(10))
+    u = np.where(refit, optimum, u)
+    return np.clip(u, lower, upper)
 
 
 def wald_statistic(lfc, se, contrast, lfc_null, alt_hypothesis):
