@@ -18,18 +18,15 @@ EXAMPLE_DATA = PROJECT / "example" / "data"
 requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared test data not found at {SHARED}")
 
 
+def snakemake_command(workdir: Path, *arguments: str) -> list[str]:
+    """The command line that runs the project's workflow in ``workdir`` (not the project)."""
+    workflow = ["--snakefile", str(PROJECT / "Snakefile"), "--directory", str(workdir)]
+    return [sys.executable, "-m", "snakemake", *workflow, *arguments]
+
+
 def snakemake(workdir: Path, *arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
     """Run the project's workflow with ``workdir`` as working directory (not the project)."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(PROJECT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        *arguments,
-    ]
+    command = snakemake_command(workdir, *arguments)
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
 
 

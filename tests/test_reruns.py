@@ -27,31 +27,20 @@ from conftest import (
     PROJECT,
     copy_example,
     result_checksums,
+    snakemake,
+    snakemake_command,
 )
 
 pytestmark = pytest.mark.workflow
 
 
 
-def snakemake_command(workdir: Path, *arguments: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(PROJECT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        *arguments,
-    ]
+def example_command(workdir: Path, *arguments: str) -> list[str]:
+    return snakemake_command(workdir, "--configfile", str(workdir / "config.yaml"), *arguments)
 
 
 def run(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        snakemake_command(workdir, *arguments), cwd=workdir, capture_output=True, text=True, timeout=600
-    )
+    return snakemake(workdir, "--configfile", str(workdir / "config.yaml"), *arguments, timeout=600)
 
 
 def sha256(path: Path) -> str:
@@ -184,7 +173,7 @@ def test_job_killed_mid_run_leaves_no_complete_output_and_rerun_matches(example_
     # Both branches after DESeq2, to keep the test short; the other outputs do not depend on it.
     targets = ["results/enrichment/resistant_vs_parental/gsea.tsv", "results/figures/resistant_vs_parental/volcano.pdf"]
     process = subprocess.Popen(
-        snakemake_command(tmp_path, "--cores", "2", *targets),
+        example_command(tmp_path, "--cores", "2", *targets),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -286,7 +275,7 @@ def test_whole_run_killed_mid_job_recovers_after_unlock(example_workdir, tmp_pat
     copy_example(tmp_path)
     target = "results/enrichment/resistant_vs_parental/gsea.tsv"
     process = subprocess.Popen(
-        snakemake_command(tmp_path, "--cores", "2", target),
+        example_command(tmp_path, "--cores", "2", target),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from conftest import (
     PROJECT,
     copy_example,
     result_checksums,
+    snakemake_command,
 )
 
 # The first attempt of the import is given 100 MB, less than a Python process with pandas needs, so SLURM
@@ -61,14 +61,8 @@ def slurm_run(tmp_path_factory):
     profile_dir = workdir / "profile"
     profile_dir.mkdir()
     (profile_dir / "config.yaml").write_text(yaml.safe_dump(profile))
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(PROJECT / "Snakefile"),
-        "--directory",
-        str(workdir),
+    command = snakemake_command(
+        workdir,
         "--configfile",
         str(configfile),
         "--profile",
@@ -78,7 +72,7 @@ def slurm_run(tmp_path_factory):
         "--slurm-init-seconds-before-status-checks",
         "2",
         "--slurm-keep-successful-logs",
-    ]
+    )
     completed = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=1200)
     assert completed.returncode == 0, completed.stderr[-5000:]
     return workdir, completed.stdout + completed.stderr
