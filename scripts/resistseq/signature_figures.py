@@ -169,13 +169,15 @@ def plot_main_figure(
         panel_letter(axis, letter)
     order = sample_order(samples, colour_by, levels, list(vst.columns))
     matrix, groups, _ = marker_matrix(vst[order], annotation, marker_groups)
-    heatmap_spec = grid[2, 0] if scores is not None else grid[2, :]
+    # The heatmap's group labels and colour bar need room before panel F's axis label.
+    bottom = grid[2, :].subgridspec(1, 2, wspace=0.9)
+    heatmap_spec = bottom[0] if scores is not None else grid[2, :]
     heatmap_axis = draw_zscore_heatmap(
         figure, heatmap_spec, matrix, samples, colour_by, levels, "Marker genes (VST z-scores)", row_groups=groups
     )
     panel_letter(figure.axes[figure.axes.index(heatmap_axis) - 1], "E")  # on the group strip above the heatmap
     if scores is not None:
-        score_axis = figure.add_subplot(grid[2, 1])
+        score_axis = figure.add_subplot(bottom[1])
         draw_signature_scores(score_axis, scores, levels, score_method)
         panel_letter(score_axis, "F")
     return figure
