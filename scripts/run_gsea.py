@@ -9,7 +9,7 @@ def main(snakemake, logger):
     import gseapy
     import pandas as pd
 
-    from resistseq.genesets import read_gmt_files, set_coverage
+    from resistseq.genesets import log_coverage, read_gmt_files, set_coverage
     from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
     from resistseq.runtime import atomic_path, write_table
 
@@ -27,19 +27,7 @@ def main(snakemake, logger):
 
     sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
     coverage = set_coverage(sets, sources, ranking.scores.index, params.min_size, params.max_size, params.min_coverage)
-    for row in coverage.itertuples(index=False):
-        if row.low_coverage:
-            logger.warning(
-                "gene set %s (%s): only %d of %d genes (%.0f%%) found in the data; check that it uses the "
-                "same gene symbols as the annotation",
-                row.term,
-                row.source,
-                row.genes_found,
-                row.set_size,
-                100 * row.share_found,
-            )
-        if row.status != "tested":
-            logger.warning("gene set %s not tested: %s", row.term, row.status)
+    log_coverage(coverage, logger)
     tested = sets_to_test(sets, coverage, ranking.scores)
     prerank = run_prerank(
         ranking.scores, tested, seed=params.seed, permutations=params.permutations, threads=snakemake.threads

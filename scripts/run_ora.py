@@ -6,10 +6,9 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.genesets import read_gmt_files, set_coverage
+    from resistseq.genesets import log_coverage, read_gmt_files, set_coverage
     from resistseq.ora import background_by_symbol, ora_table, select_genes
     from resistseq.runtime import write_table
-    from resistseq.signatures import log_coverage
 
     params = snakemake.params
     results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})

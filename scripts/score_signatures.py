@@ -6,9 +6,9 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.genesets import read_gmt_files, set_coverage
+    from resistseq.genesets import log_coverage, read_gmt_files, set_coverage
     from resistseq.runtime import write_table
-    from resistseq.signatures import expression_by_symbol, log_coverage, long_scores, ssgsea_scores, zscore_scores
+    from resistseq.signatures import expression_by_symbol, long_scores, ssgsea_scores, zscore_scores
     from resistseq.validation import read_sample_sheet
 
     params = snakemake.params

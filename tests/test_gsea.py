@@ -8,7 +8,7 @@ import pytest
 from conftest import PROJECT
 
 from resistseq.errors import WorkflowInputError
-from resistseq.genesets import display_path, read_gmt, read_gmt_files, set_coverage
+from resistseq.genesets import display_path, log_coverage, read_gmt, read_gmt_files, set_coverage
 from resistseq.gsea import GSEA_COLUMNS, gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
 
 
@@ -171,3 +171,18 @@ def test_prerank_never_touches_the_network(monkeypatch, toy_ranking, toy_sets):
     monkeypatch.setattr(socket, "create_connection", refuse)
     result = run_prerank(toy_ranking, toy_sets, seed=7, permutations=100)
     assert set(result.res2d["Term"]) == set(toy_sets)
+
+
+def test_log_coverage_warns_naming_low_coverage_and_dropped_sets(caplog):
+    import logging
+
+    sets = {"WELL": ["A", "B", "C", "D"], "SPARSE": ["A", "X1", "X2", "X3", "X4"], "TINY": ["A"]}
+    sources = {name: "sets.gmt" for name in sets}
+    coverage = set_coverage(sets, sources, ["A", "B", "C", "D"], min_size=2, max_size=100, min_coverage=0.5)
+    logger = logging.getLogger("coverage-test")
+    with caplog.at_level(logging.WARNING, logger="coverage-test"):
+        log_coverage(coverage, logger)
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(message.startswith("gene set SPARSE (sets.gmt): only 1 of 5 genes (20%)") for message in messages)
+    assert any(message.startswith("gene set TINY left out:") for message in messages)
+    assert not any("WELL" in message for message in messages)

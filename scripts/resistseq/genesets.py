@@ -103,3 +103,20 @@ def set_coverage(
     return pd.DataFrame(
         rows, columns=["term", "source", "set_size", "genes_found", "share_found", "low_coverage", "status"]
     )
+
+
+def log_coverage(coverage: pd.DataFrame, logger) -> None:
+    """Warn, naming the set, when few of its genes are in the data or it cannot be used."""
+    for entry in coverage.itertuples(index=False):
+        if entry.low_coverage:
+            logger.warning(
+                "gene set %s (%s): only %d of %d genes (%.0f%%) found in the data; check that it uses the "
+                "same gene symbols as the annotation",
+                entry.term,
+                entry.source,
+                entry.genes_found,
+                entry.set_size,
+                100 * entry.share_found,
+            )
+        if entry.status != "tested":
+            logger.warning("gene set %s left out: %s", entry.term, entry.status)

@@ -121,18 +121,3 @@ def hedges_g(target: Sequence[float], reference: Sequence[float]) -> float:
     return float(correction * (first.mean() - second.mean()) / pooled)
 
 
-def log_coverage(coverage: pd.DataFrame, logger) -> None:
-    """Warn, naming the set, when few of its genes are in the data or it cannot be used."""
-    for entry in coverage.itertuples(index=False):
-        if entry.low_coverage:
-            logger.warning(
-                "gene set %s (%s): only %d of %d genes (%.0f%%) found in the data; check that it uses the "
-                "same gene symbols as the annotation",
-                entry.term,
-                entry.source,
-                entry.genes_found,
-                entry.set_size,
-                100 * entry.share_found,
-            )
-        if entry.status != "tested":
-            logger.warning("gene set %s not used: %s", entry.term, entry.status)
