@@ -4,20 +4,15 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
 
     from resistseq.errors import WorkflowInputError
     from resistseq.pam50 import pam50_table, read_centroids
     from resistseq.runtime import write_table
-    from resistseq.signatures import expression_by_symbol
-    from resistseq.validation import read_sample_sheet
+    from resistseq.signatures import read_vst_by_symbol
 
     params = snakemake.params
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
-    annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
-    samples = read_sample_sheet(snakemake.input.sheet)
-    groups = dict(zip(samples["sample"], samples[params.variable], strict=True))
-    expression, _ = expression_by_symbol(vst, annotation.set_index("gene_id")["gene_name"])
+    inputs = snakemake.input
+    expression, groups = read_vst_by_symbol(inputs.vst, inputs.annotation, inputs.sheet, params.variable, logger)
     centroids = read_centroids(snakemake.input.centroids)
     missing = [gene for gene in centroids.index if gene not in expression.index]
     found = len(centroids) - len(missing)

@@ -30,6 +30,20 @@ def expression_by_symbol(matrix: pd.DataFrame, gene_names: pd.Series) -> tuple[p
     return by_symbol.sort_index(kind="mergesort"), order[duplicated][["gene_name", "gene_id"]].reset_index(drop=True)
 
 
+def read_vst_by_symbol(vst_path, annotation_path, sheet_path, variable: str, logger) -> tuple[pd.DataFrame, dict]:
+    """The VST table with gene symbols as rows (duplicates logged), and each sample's group in ``variable``."""
+    from resistseq.validation import read_sample_sheet
+
+    vst = pd.read_csv(vst_path, sep="\t", index_col="gene_id")
+    annotation = pd.read_csv(annotation_path, sep="\t", dtype=str, keep_default_na=False)
+    samples = read_sample_sheet(sheet_path)
+    groups = dict(zip(samples["sample"], samples[variable], strict=True))
+    expression, collapsed = expression_by_symbol(vst, annotation.set_index("gene_id")["gene_name"])
+    for entry in collapsed.itertuples(index=False):
+        logger.info("duplicate symbol %s: dropped %s (lower mean VST)", entry.gene_name, entry.gene_id)
+    return expression, groups
+
+
 def zscore_scores(expression: pd.DataFrame, gene_sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Mean over a set's genes of each gene's z-score across samples (sample SD, ddof=1).
 
