@@ -221,6 +221,7 @@ rule plot_enrichment_dots:
         runtime=10,
     params:
         top=config["figures"]["top_genesets"],
+        fdr=config["hypothesis"]["fdr"],
     script:
         "../scripts/plot_enrichment_dots.py"
 
