@@ -16,6 +16,7 @@ from resistseq.gsea import GSEA_COLUMNS, RUNNING_COLUMNS, gsea_table, running_sc
 from resistseq.methods import gsea_outcome, methods_markdown
 from resistseq.ora import ORA_COLUMNS, ora_table
 from resistseq.plots import plot_ma, plot_running_scores, plot_volcano, significance_summary
+from resistseq.qc import flag_outliers, groups_separate, sample_distances
 from resistseq.signature_figures import plot_main_figure, plot_signature_scores
 from resistseq.signatures import SCORE_COLUMNS, signature_scores
 
@@ -221,3 +222,21 @@ def test_methods_say_no_gene_and_no_set_passed(null_results):
     )
     assert "- rvp: 30 genes, 30 with an adjusted p-value; no gene at padj < 0.05." in text
     assert "- rvp: GSEA was not run, no gene set could be tested (every gene set was dropped: SMALL" in text
+
+
+def test_no_sample_is_flagged_for_its_neighbour_when_the_groups_do_not_separate(samples):
+    # Six samples on a line, alternating groups: every nearest neighbour is in the other group.
+    positions = pd.DataFrame(
+        {sample: [float(index)] for index, sample in enumerate(["P1", "R1", "P2", "R2", "P3", "R3"])}
+    )
+    table = flag_outliers(sample_distances(positions), samples["condition"], ratio=100).set_index("sample")
+    assert not groups_separate(table.reset_index())
+    assert (table["nearest_group"] != table["group"]).all()
+    assert not table["flagged"].any() and (table["reason"] == "").all()
+    # Groups that separate still flag the one sample sitting with the other group.
+    separated = pd.DataFrame(
+        {sample: [value] for sample, value in zip(SAMPLES, [0.0, 0.1, 5.0, 5.01, 6.0, 6.1], strict=True)}
+    )
+    table = flag_outliers(sample_distances(separated), samples["condition"], ratio=100).set_index("sample")
+    assert table["flagged"].tolist() == [False, False, True, True, False, False]
+    assert table.loc["P3", "reason"] == "its nearest sample is in group 'resistant', not in its own group 'parental'"
