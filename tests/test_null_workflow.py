@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import gzip
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
-from conftest import EXAMPLE_RESULT_FILES, PROJECT, copy_example, snakemake
+from conftest import EXAMPLE_RESULT_FILES, copy_no_effect_example, snakemake
 
 pytestmark = [
     pytest.mark.workflow,
@@ -50,20 +48,7 @@ def keep_genes(datadir, background: int) -> int:
 
 def null_study(workdir):
     """The no-effect example with ``~ batch + condition`` in ``workdir``; returns the config file."""
-    configfile = copy_example(workdir)
-    shutil.rmtree(workdir / "data")
-    generated = subprocess.run(
-        [
-            sys.executable,
-            str(PROJECT / "example" / "make_example.py"),
-            "--no-effect",
-            "--outdir",
-            str(workdir / "data"),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert generated.returncode == 0, generated.stderr
+    configfile = copy_no_effect_example(workdir)
     keep_genes(workdir / "data", BACKGROUND_GENES)
     config = configfile.read_text()
     assert 'design: "~ condition"' in config
