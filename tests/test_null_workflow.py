@@ -9,6 +9,7 @@ no gene and no gene set passed, and a second run with every gene set dropped for
 from __future__ import annotations
 
 import gzip
+import html
 import shutil
 
 import pandas as pd
@@ -107,7 +108,7 @@ def test_null_summary_methods_and_tables_say_nothing_changed(null_run):
         f"FDR < 0.05 ({tested} tested)."
     )
     assert headline in (results / "hypothesis" / f"{CONTRAST}.md").read_text()
-    assert f"<p><b>{headline}</b></p>" in (results / "hypothesis" / f"{CONTRAST}.html").read_text()
+    assert f"<p><b>{html.escape(headline)}</b></p>" in (results / "hypothesis" / f"{CONTRAST}.html").read_text()
     methods = (results / "methods.md").read_text()
     assert "with an adjusted p-value; no gene at padj < 0.05." in methods
     assert f"- {CONTRAST}: {tested} gene sets tested; no gene set with FDR < 0.05." in methods
