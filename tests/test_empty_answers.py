@@ -81,6 +81,8 @@ def test_sets_dropped_for_size_give_an_empty_gsea_with_its_header():
     coverage = dropped_coverage()
     ranking = pd.Series(np.linspace(2, -2, 30), index=[f"G{i}" for i in range(30)])
     assert sets_to_test(SETS, coverage, ranking) == {}
+    nothing_ranked = set_coverage(SETS, {}, [], 5, 100, 0.5)
+    assert sets_to_test(SETS, nothing_ranked, pd.Series(dtype=float)) == {}
     table = gsea_table(None, coverage)
     assert table.empty and list(table.columns) == GSEA_COLUMNS
     running = running_scores(None, ranking, ["SMALL"])
