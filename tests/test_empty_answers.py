@@ -190,7 +190,7 @@ def test_main_figure_with_nothing_changed_and_nothing_tested(tmp_path, null_resu
         scores=pd.DataFrame(columns=SCORE_COLUMNS),
     )
     assert figure.axes[1].get_title() == "R vs P: no gene at padj < 0.05"
-    assert texts(figure.axes[2])[0].startswith("NFKB\nno running scores")
+    assert texts(figure.axes[2])[0] == "NFKB\nnot tested: no gene set was tested\n(geneset_coverage.tsv says why)"
     assert "no gene set was scored\n(geneset_coverage.tsv says why)" in texts(figure.axes[-1])
 
 
