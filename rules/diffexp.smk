@@ -17,6 +17,7 @@ rule normalise_counts:
     params:
         design=config["design"],
         blind=config["deseq2"]["vst_blind"],
+        code=get_code_version("normalise_counts.py"),
     script:
         "../scripts/normalise_counts.py"
 
@@ -52,5 +53,6 @@ rule run_deseq2:
         backend=config["deseq2"]["backend"],
         r_compatible=config["deseq2"]["r_compatible"],
         prefilter=config["deseq2"]["prefilter"],
+        code=get_code_version("run_deseq2.py"),
     script:
         "../scripts/run_deseq2.py"

@@ -23,6 +23,7 @@ rule plot_pca:
     params:
         groups=get_group_levels(),
         design=config["design"],
+        code=get_code_version("plot_pca.py"),
     script:
         "../scripts/plot_pca.py"
 
@@ -52,6 +53,7 @@ rule plot_marker_heatmap:
     params:
         groups=get_group_levels(),
         marker_genes=config["figures"]["marker_genes"],
+        code=get_code_version("plot_marker_heatmap.py"),
     script:
         "../scripts/plot_marker_heatmap.py"
 
@@ -82,6 +84,7 @@ rule plot_geneset_heatmap:
     params:
         groups=get_group_levels(),
         geneset_labels=get_geneset_labels(),
+        code=get_code_version("plot_geneset_heatmap.py"),
     script:
         "../scripts/plot_geneset_heatmap.py"
 
@@ -110,6 +113,7 @@ rule plot_volcano:
         alpha=config["deseq2"]["alpha"],
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_volcano.py"),
     script:
         "../scripts/plot_volcano.py"
 
@@ -138,6 +142,7 @@ rule plot_ma:
         alpha=config["deseq2"]["alpha"],
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_ma.py"),
     script:
         "../scripts/plot_ma.py"
 
@@ -168,6 +173,7 @@ rule plot_top_de_heatmap:
         groups=get_group_levels(),
         top=config["figures"]["top_de_genes"],
         alpha=config["deseq2"]["alpha"],
+        code=get_code_version("plot_top_de_heatmap.py"),
     script:
         "../scripts/plot_top_de_heatmap.py"
 
@@ -195,6 +201,7 @@ rule plot_gsea_running_scores:
         runtime=10,
     params:
         plot_sets=config["enrichment"]["plot_sets"],
+        code=get_code_version("plot_gsea_running_scores.py"),
     script:
         "../scripts/plot_gsea_running_scores.py"
 
@@ -221,6 +228,7 @@ rule plot_enrichment_dots:
         runtime=10,
     params:
         top=config["figures"]["top_genesets"],
+        code=get_code_version("plot_enrichment_dots.py"),
     script:
         "../scripts/plot_enrichment_dots.py"
 
@@ -261,5 +269,6 @@ rule plot_main_figure:
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
         score_method=config["figures"]["signature_method"],
+        code=get_code_version("plot_main_figure.py"),
     script:
         "../scripts/plot_main_figure.py"

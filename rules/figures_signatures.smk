@@ -25,6 +25,7 @@ rule plot_signature_scores:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_signature_scores.py"),
     script:
         "../scripts/plot_signature_scores.py"
 
@@ -51,5 +52,6 @@ rule plot_pam50:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_pam50.py"),
     script:
         "../scripts/plot_pam50.py"

@@ -42,5 +42,6 @@ rule judge_hypotheses:
     params:
         contrast=get_contrast,
         settings=config["hypothesis"],
+        code=get_code_version("judge_hypotheses.py"),
     script:
         "../scripts/judge_hypotheses.py"

@@ -23,6 +23,7 @@ rule compute_sample_qc:
     params:
         groups=get_group_levels(),
         outlier_distance_ratio=config["qc"]["outlier_distance_ratio"],
+        code=get_code_version("compute_sample_qc.py"),
     script:
         "../scripts/compute_sample_qc.py"
 
@@ -50,6 +51,7 @@ rule plot_library_sizes:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_library_sizes.py"),
     script:
         "../scripts/plot_library_sizes.py"
 
@@ -78,6 +80,7 @@ rule plot_count_distributions:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_count_distributions.py"),
     script:
         "../scripts/plot_count_distributions.py"
 
@@ -106,6 +109,7 @@ rule plot_size_factors:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_size_factors.py"),
     script:
         "../scripts/plot_size_factors.py"
 
@@ -134,6 +138,7 @@ rule plot_sample_distances:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_sample_distances.py"),
     script:
         "../scripts/plot_sample_distances.py"
 
@@ -158,5 +163,7 @@ rule plot_dispersions:
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        code=get_code_version("plot_dispersions.py"),
     script:
         "../scripts/plot_dispersions.py"

@@ -18,5 +18,6 @@ rule import_quantifications:
         quant_paths=get_quant_paths(),
         file_format=config["quantification"]["format"],
         counts_from_abundance=config["quantification"]["counts_from_abundance"],
+        code=get_code_version("import_quantifications.py"),
     script:
         "../scripts/import_quantifications.py"

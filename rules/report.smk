@@ -28,5 +28,6 @@ rule write_methods:
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),
         outlier_ratio=config["qc"]["outlier_distance_ratio"],
+        code=get_code_version("write_methods.py"),
     script:
         "../scripts/write_methods.py"

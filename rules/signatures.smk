@@ -23,6 +23,7 @@ rule score_signatures:
         max_size=config["enrichment"]["max_size"],
         min_coverage=config["enrichment"]["min_coverage"],
         geneset_labels=get_geneset_labels(),
+        code=get_code_version("score_signatures.py"),
     script:
         "../scripts/score_signatures.py"
 
@@ -47,5 +48,6 @@ rule call_pam50:
         variable=get_group_levels()["variable"],
         include_normal=config["subtype"]["include_normal"],
         min_genes=config["subtype"]["min_genes"],
+        code=get_code_version("call_pam50.py"),
     script:
         "../scripts/call_pam50.py"
