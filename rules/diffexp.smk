@@ -10,7 +10,7 @@ rule normalise_counts:
         "logs/counts/normalise_counts.log",
     conda:
         "../envs/deseq2.yaml"
-    threads: 2
+    threads: 4
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=60,
@@ -39,9 +39,9 @@ rule run_deseq2:
         "logs/de/{contrast}/run_deseq2.log",
     conda:
         "../envs/deseq2.yaml"
-    threads: 2
+    threads: 4
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=120,
     params:
         contrast=get_contrast,
