@@ -8,6 +8,8 @@ rule normalise_counts:
         size_factors="results/counts/size_factors.tsv",
     log:
         "logs/counts/normalise_counts.log",
+    benchmark:
+        "benchmarks/counts/normalise_counts.tsv"
     conda:
         "../envs/deseq2.yaml"
     threads: 4
@@ -37,6 +39,8 @@ rule run_deseq2:
         dispersions="results/de/{contrast}/dispersions.tsv",
     log:
         "logs/de/{contrast}/run_deseq2.log",
+    benchmark:
+        "benchmarks/de/{contrast}/run_deseq2.tsv"
     conda:
         "../envs/deseq2.yaml"
     threads: 4

@@ -16,6 +16,8 @@ rule run_gsea:
         settings="results/enrichment/{contrast}/gsea_settings.json",
     log:
         "logs/enrichment/{contrast}/run_gsea.log",
+    benchmark:
+        "benchmarks/enrichment/{contrast}/run_gsea.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -43,6 +45,8 @@ rule run_ora:
         table="results/enrichment/{contrast}/ora.tsv",
     log:
         "logs/enrichment/{contrast}/run_ora.log",
+    benchmark:
+        "benchmarks/enrichment/{contrast}/run_ora.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1

@@ -14,6 +14,8 @@ rule plot_pca:
         png="results/figures/pca.png",
     log:
         "logs/figures/plot_pca.log",
+    benchmark:
+        "benchmarks/figures/plot_pca.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -44,6 +46,8 @@ rule plot_marker_heatmap:
         png="results/figures/marker_heatmap.png",
     log:
         "logs/figures/plot_marker_heatmap.log",
+    benchmark:
+        "benchmarks/figures/plot_marker_heatmap.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -75,6 +79,8 @@ rule plot_geneset_heatmap:
         png="results/figures/genesets/{geneset}.png",
     log:
         "logs/figures/genesets/{geneset}.log",
+    benchmark:
+        "benchmarks/figures/genesets/{geneset}.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -103,6 +109,8 @@ rule plot_volcano:
         png="results/figures/{contrast}/volcano.png",
     log:
         "logs/figures/{contrast}/plot_volcano.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_volcano.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -132,6 +140,8 @@ rule plot_ma:
         png="results/figures/{contrast}/ma.png",
     log:
         "logs/figures/{contrast}/plot_ma.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_ma.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -163,6 +173,8 @@ rule plot_top_de_heatmap:
         png="results/figures/{contrast}/top_de_heatmap.png",
     log:
         "logs/figures/{contrast}/plot_top_de_heatmap.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_top_de_heatmap.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -193,6 +205,8 @@ rule plot_gsea_running_scores:
         png="results/figures/{contrast}/gsea_running_scores.png",
     log:
         "logs/figures/{contrast}/plot_gsea_running_scores.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_gsea_running_scores.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -220,6 +234,8 @@ rule plot_enrichment_dots:
         png="results/figures/{contrast}/enrichment_dots.png",
     log:
         "logs/figures/{contrast}/plot_enrichment_dots.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_enrichment_dots.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -254,6 +270,8 @@ rule plot_main_figure:
         png="results/figures/{contrast}/main_figure.png",
     log:
         "logs/figures/{contrast}/plot_main_figure.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_main_figure.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1

@@ -15,6 +15,8 @@ rule plot_signature_scores:
         png="results/figures/signature_scores_{method}.png",
     log:
         "logs/figures/plot_signature_scores_{method}.log",
+    benchmark:
+        "benchmarks/figures/plot_signature_scores_{method}.tsv"
     wildcard_constraints:
         method="ssgsea|zscore",
     conda:
@@ -44,6 +46,8 @@ rule plot_pam50:
         png="results/figures/pam50.png",
     log:
         "logs/figures/plot_pam50.log",
+    benchmark:
+        "benchmarks/figures/plot_pam50.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1

@@ -33,6 +33,8 @@ rule judge_hypotheses:
         ),
     log:
         "logs/hypothesis/{contrast}.log",
+    benchmark:
+        "benchmarks/hypothesis/{contrast}.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1

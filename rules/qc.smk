@@ -14,6 +14,8 @@ rule compute_sample_qc:
         ),
     log:
         "logs/qc/compute_sample_qc.log",
+    benchmark:
+        "benchmarks/qc/compute_sample_qc.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -43,6 +45,8 @@ rule plot_library_sizes:
         png="results/figures/qc/library_sizes.png",
     log:
         "logs/figures/qc/plot_library_sizes.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_library_sizes.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -72,6 +76,8 @@ rule plot_count_distributions:
         png="results/figures/qc/count_distributions.png",
     log:
         "logs/figures/qc/plot_count_distributions.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_count_distributions.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -101,6 +107,8 @@ rule plot_size_factors:
         png="results/figures/qc/size_factors.png",
     log:
         "logs/figures/qc/plot_size_factors.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_size_factors.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -130,6 +138,8 @@ rule plot_sample_distances:
         png="results/figures/qc/sample_distances.png",
     log:
         "logs/figures/qc/plot_sample_distances.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_sample_distances.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -157,6 +167,8 @@ rule plot_dispersions:
         png="results/figures/{contrast}/dispersions.png",
     log:
         "logs/figures/{contrast}/plot_dispersions.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_dispersions.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1

@@ -8,6 +8,8 @@ rule import_quantifications:
         annotation="results/counts/gene_annotation.tsv",
     log:
         "logs/counts/import_quantifications.log",
+    benchmark:
+        "benchmarks/counts/import_quantifications.tsv"
     conda:
         "../envs/import.yaml"
     threads: 1

@@ -13,6 +13,8 @@ rule write_methods:
         methods="results/methods.md",
     log:
         "logs/write_methods.log",
+    benchmark:
+        "benchmarks/write_methods.tsv"
     conda:
         "../envs/report.yaml"
     threads: 1

@@ -9,6 +9,8 @@ rule score_signatures:
         coverage="results/signatures/geneset_coverage.tsv",
     log:
         "logs/signatures/score_signatures.log",
+    benchmark:
+        "benchmarks/signatures/score_signatures.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -38,6 +40,8 @@ rule call_pam50:
         table="results/subtype/pam50.tsv",
     log:
         "logs/subtype/call_pam50.log",
+    benchmark:
+        "benchmarks/subtype/call_pam50.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
