@@ -34,6 +34,8 @@ rule judge_hypotheses:
         ),
     log:
         "logs/hypothesis/{contrast}.log",
+    benchmark:
+        "benchmarks/hypothesis/{contrast}.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -43,5 +45,6 @@ rule judge_hypotheses:
     params:
         contrast=get_contrast,
         settings=config["hypothesis"],
+        code=get_code_version("judge_hypotheses.py"),
     script:
         "../scripts/judge_hypotheses.py"

@@ -17,6 +17,8 @@ rule write_methods:
         methods="results/methods.md",
     log:
         "logs/write_methods.log",
+    benchmark:
+        "benchmarks/write_methods.tsv"
     conda:
         "../envs/report.yaml"
     threads: 1
@@ -33,5 +35,6 @@ rule write_methods:
         geneset_labels=get_geneset_labels(),
         outlier_ratio=config["qc"]["outlier_distance_ratio"],
         gsea_fdr=config["hypothesis"]["fdr"],
+        code=get_code_version("write_methods.py"),
     script:
         "../scripts/write_methods.py"
