@@ -106,3 +106,14 @@ def test_samples_under_the_detected_gene_minimum_are_named_before_any_job(tmp_pa
             "qc.min_detected_genes if the library is as expected."
         ) in completed.stderr
     assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
+
+
+def test_cluster_jobs_do_not_repeat_the_check_and_the_import_still_refuses(tmp_path):
+    """A SLURM job re-parses the workflow in remote mode: the main process has checked, so it skips the reading."""
+    copy_example(tmp_path)
+    quant = tmp_path / "data" / "BT474R_2" / "quant.sf.gz"
+    edit_numreads(quant, lambda number, value: "-3" if number == 6 else value)
+    completed = run(tmp_path, "--mode", "remote", "--target-jobs", "import_quantifications:", "--cores", "1")
+    assert completed.returncode != 0
+    assert "Invalid input, nothing was run." not in completed.stderr
+    assert "ERROR in rule import_quantifications: Quant file 'data/BT474R_2/quant.sf.gz', line 6" in completed.stderr

@@ -255,3 +255,12 @@ def test_a_passed_check_is_cached_until_a_file_changes(workdir, monkeypatch):
     assert path.stat().st_size == status.st_size
     with pytest.raises(WorkflowInputError, match=r"Quant file 'P1.txt', line 2 \(Name 'T1'\): column 'NumReads'"):
         checked(config, cache)
+
+
+def test_gene_annotation_without_its_columns_is_caught(workdir):
+    config = write_study(workdir, "featurecounts", COUNTS, gz=False)
+    (workdir / "genes.tsv").write_text("gene\tname\nG1\tA\n")
+    config["quantification"]["gene_annotation"] = "genes.tsv"
+    assert check_error(config) == (
+        "Gene annotation 'genes.tsv': missing column(s) gene_id, gene_name; it needs gene_id and gene_name."
+    )

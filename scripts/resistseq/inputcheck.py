@@ -39,16 +39,23 @@ COUNTED = {
 }
 
 
-def file_gene_counts(quant_paths: Mapping[str, str], file_format: str, tx2gene_path: str | None) -> pd.DataFrame:
-    """Gene x sample counts as the files give them, each file checked by the import's readers.
+def file_gene_counts(
+    quant_paths: Mapping[str, str],
+    file_format: str,
+    tx2gene_path: str | None,
+    gene_annotation_path: str | None = None,
+) -> pd.DataFrame:
+    """Gene x sample counts as the files give them, every input of the import checked by its readers.
 
     Transcript tables: the file's counts (NumReads, est_counts, expected_count)
     summed over each gene's transcripts and rounded, without pytximport's
     length scaling. Gene-level files: the counts the import reads.
     """
+    if gene_annotation_path:
+        quant.read_gene_annotation(gene_annotation_path)
+    tx2gene = quant.read_tx2gene(tx2gene_path) if tx2gene_path else None
     if not quant.is_transcript_level(quant_paths, file_format):
         return quant.read_gene_level(quant_paths, file_format)[0]
-    tx2gene = quant.read_tx2gene(tx2gene_path) if tx2gene_path else None
     tx2gene, source = quant.transcript_gene_table(quant_paths, file_format, tx2gene, tx2gene_path)
     tables, mapping = quant.read_mapped_transcripts(quant_paths, file_format, tx2gene, source)
     counts = pd.DataFrame({sample: table["counts"].to_numpy() for sample, table in tables.items()})
@@ -107,13 +114,14 @@ def check_quantifications(
     quantification = config["quantification"]
     file_format = quantification["format"]
     tx2gene_path = quantification.get("tx2gene")
+    gene_annotation_path = quantification.get("gene_annotation")
     min_detected_genes = int(config["qc"]["min_detected_genes"])
     quant_paths = dict(zip(sheet["sample"], sheet["quant"], strict=True))
-    key = cache_key(quant_paths, file_format, tx2gene_path, min_detected_genes)
+    key = cache_key(quant_paths, file_format, [tx2gene_path, gene_annotation_path], min_detected_genes)
     cached = read_cache(cache_path, key) if cache_path else None
     if cached is not None:
         return cached
-    summary = library_summary(file_gene_counts(quant_paths, file_format, tx2gene_path))
+    summary = library_summary(file_gene_counts(quant_paths, file_format, tx2gene_path, gene_annotation_path))
     messages = sample_errors(summary, sheet, file_format, min_detected_genes, str(config["samples"]), config_label)
     if messages:
         raise WorkflowInputError(join_messages(messages))
@@ -128,14 +136,17 @@ def _file_state(path: str | os.PathLike) -> list:
 
 
 def cache_key(
-    quant_paths: Mapping[str, str], file_format: str, tx2gene_path: str | None, min_detected_genes: int
+    quant_paths: Mapping[str, str], file_format: str, tables: list[str | None], min_detected_genes: int
 ) -> str:
-    """A digest of everything the check's outcome depends on, files by path, size and modification time."""
+    """A digest of everything the check's outcome depends on, files by path, size and modification time.
+
+    ``tables`` are the other files read: tx2gene and gene annotation (None when not configured).
+    """
     state = {
         "format": file_format,
         "min_detected_genes": min_detected_genes,
         "samples": [[sample, *_file_state(path)] for sample, path in quant_paths.items()],
-        "tx2gene": _file_state(tx2gene_path) if tx2gene_path else None,
+        "tables": [_file_state(path) if path else None for path in tables],
         "code": [_file_state(__file__), _file_state(quant.__file__)],
     }
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
