@@ -57,11 +57,21 @@ def file_gene_counts(
     if not quant.is_transcript_level(quant_paths, file_format):
         return quant.read_gene_level(quant_paths, file_format)[0]
     tx2gene, source = quant.transcript_gene_table(quant_paths, file_format, tx2gene, tx2gene_path)
-    tables, mapping = quant.read_mapped_transcripts(quant_paths, file_format, tx2gene, source)
-    counts = pd.DataFrame({sample: table["counts"].to_numpy() for sample, table in tables.items()})
-    by_gene = counts.groupby(mapping["gene_id"].to_numpy()).sum()
-    by_gene.index.name = "gene_id"
-    return quant.round_counts(by_gene)
+    # One file in memory at a time (beside the first): this runs in the main Snakemake process.
+    first_sample, *others = quant_paths
+    tables, mapping = quant.read_mapped_transcripts(
+        {first_sample: quant_paths[first_sample]}, file_format, tx2gene, source
+    )
+    reference = tables[first_sample]
+    genes = mapping["gene_id"].to_numpy()
+    by_gene = {first_sample: reference["counts"].groupby(genes).sum()}
+    for sample in others:
+        table = quant.read_transcript_table(quant_paths[sample], file_format)
+        quant.check_same_transcripts({first_sample: reference, sample: table}, quant_paths)
+        by_gene[sample] = table["counts"].groupby(genes).sum()
+    counts = pd.DataFrame(by_gene)
+    counts.index.name = "gene_id"
+    return quant.round_counts(counts)
 
 
 def library_summary(counts: pd.DataFrame) -> pd.DataFrame:
