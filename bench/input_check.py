@@ -6,11 +6,12 @@ it times, each in a fresh subprocess:
 
 - the check alone with no cache (what the first invocation after an input change pays) and with a
   cache hit (every later invocation: one stat per file);
-- a whole `snakemake --dry-run` of the workflow, with the cache cleared and with it in place.
+- a whole `snakemake --dry-run` of the workflow, with the cache cleared and with it in place;
+- the peak memory (ru_maxrss) of the check alone without a cache.
 
     .venv/bin/python bench/input_check.py [--repeats 3]
 
-Prints a Markdown table of the median wall times in seconds.
+Prints a Markdown table: median wall times in seconds, largest peak memory in MB.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ config_schema, sheet_schema = load_yaml(schemas + "/config.schema.yaml"), load_y
 sheet = check_inputs(config, config_schema, sheet_schema, "config.yaml")
 config.setdefault("qc", {{}}).setdefault("min_detected_genes", 100)
 check_quantifications(config, sheet, "config.yaml")
+import resource
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
@@ -79,13 +82,14 @@ def salmon_study(workdir: Path) -> str:
     return f"airway salmon GENCODE, {len(rows)} files"
 
 
-def timed(command: list[str], workdir: Path) -> float:
+def timed(command: list[str], workdir: Path) -> tuple[float, str]:
+    """Wall time and standard output of ``command``."""
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{completed.stderr[-3000:]}")
-    return elapsed
+    return elapsed, completed.stdout
 
 
 def measure(workdir: Path, repeats: int) -> dict[str, float]:
@@ -116,12 +120,17 @@ def measure(workdir: Path, repeats: int) -> dict[str, float]:
         "dry-run, no cache": [],
         "dry-run, cached": [],
     }
+    peak_mb = []
     for _ in range(repeats):
         for label, command in (("check", check), ("dry-run", dry_run)):
             shutil.rmtree(cache, ignore_errors=True)
-            times[f"{label}, no cache"].append(timed(command, workdir))
-            times[f"{label}, cached"].append(timed(command, workdir))
-    return {label: statistics.median(values) for label, values in times.items()}
+            elapsed, output = timed(command, workdir)
+            times[f"{label}, no cache"].append(elapsed)
+            if label == "check":
+                peak_mb.append(float(output.split()[-1]))
+            times[f"{label}, cached"].append(timed(command, workdir)[0])
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    return {**medians, "check peak MB, no cache": max(peak_mb)}
 
 
 def main() -> None:
@@ -139,8 +148,9 @@ def main() -> None:
     columns = list(rows[0][1])
     print("| data | " + " | ".join(columns) + " |")
     print("|---|" + "---:|" * len(columns))
-    for label, times in rows:
-        print(f"| {label} | " + " | ".join(f"{times[column]:.1f}" for column in columns) + " |")
+    for label, values in rows:
+        cells = [f"{values[column]:.0f}" if "MB" in column else f"{values[column]:.1f}" for column in columns]
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
