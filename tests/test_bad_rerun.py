@@ -37,8 +37,9 @@ def edit_numreads(quant: Path, edit) -> list[list[str]]:
 def test_broken_rerun_fails_before_any_job_and_leaves_every_result_byte_identical(example_workdir, tmp_path):
     workdir = tmp_path / "copy"
     shutil.copytree(example_workdir, workdir, symlinks=True)
-    before = every_file(workdir / "results")
-    logs_before = every_file(workdir / "logs")
+    # Rule logs and benchmark files too: a job that started would rewrite its own.
+    kept = ("results", "logs", "benchmarks")
+    before = {name: every_file(workdir / name) for name in kept}
 
     quant = workdir / "data" / "BT474R_2" / "quant.sf.gz"
     lines = edit_numreads(quant, lambda number, value: "-3" if number == 6 else value)
@@ -55,10 +56,10 @@ def test_broken_rerun_fails_before_any_job_and_leaves_every_result_byte_identica
         assert expected in output
         assert "rule import_quantifications" not in output and "Job stats" not in output
 
-    # Tables, figures, the report inputs and provenance.json (not rewritten as a failed run), and the logs.
-    assert every_file(workdir / "results") == before
-    assert every_file(workdir / "logs") == logs_before
-    assert len(before) > 80 and "counts/gene_counts.tsv" in before and "provenance.json" in before
+    # Tables, figures and provenance.json (not rewritten as a failed run), logs and benchmarks.
+    assert {name: every_file(workdir / name) for name in kept} == before
+    results = before["results"]
+    assert len(results) > 80 and "counts/gene_counts.tsv" in results and "provenance.json" in results
 
 
 def test_sample_without_counts_stops_before_any_job(tmp_path):
