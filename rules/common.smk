@@ -11,6 +11,7 @@ sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 from resistseq.codeversion import code_version
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
+from resistseq.inputcheck import check_quantifications
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
@@ -28,11 +29,14 @@ try:
         load_yaml(WORKFLOW_DIR / "config" / "schemas" / "samples.schema.yaml"),
         CONFIG_LABEL,
     )
+    # Fill in the schema's defaults; check_inputs has already reported any violation.
+    validate(config, "../config/schemas/config.schema.yaml")
+    # Every quant file's content, before any job can delete an earlier result. Cluster jobs re-parse
+    # this file: the main process has checked the inputs already.
+    if workflow.is_main_process:
+        check_quantifications(config, samples, CONFIG_LABEL)
 except WorkflowInputError as error:
     raise WorkflowError(f"Invalid input, nothing was run.\n{error}") from None
-
-# Fill in the schema's defaults; check_inputs has already reported any violation.
-validate(config, "../config/schemas/config.schema.yaml")
 
 CONTRASTS = {contrast["name"]: contrast for contrast in config["contrasts"]}
 
