@@ -59,7 +59,8 @@ def test_labels_on_a_dense_cloud_do_not_overlap_each_other():
             assert not first.overlaps(second)
     window = axis.get_window_extent(renderer)
     assert placement.fallbacks == 0
-    assert all(window.x0 <= box.x0 and box.x1 <= window.x1 and window.y0 <= box.y0 and box.y1 <= window.y1 for box in boxes)
+    for box in boxes:
+        assert window.x0 <= box.x0 and box.x1 <= window.x1 and window.y0 <= box.y0 and box.y1 <= window.y1
     plt.close(figure)
 
 

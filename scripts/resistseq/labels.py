@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+Box = tuple[float, float, float, float]  # display x0, y0, x1, y1
+
 # Display-space geometry at the figure's dpi (labels scale with it when saved at another dpi).
 CELL_PIXELS = 3.0
 GAP_PIXELS = 2.0
@@ -34,7 +36,7 @@ LEADER_COLOUR = "#555555"
 class Placement:
     """Where each label went (display boxes x0, y0, x1, y1) and how much searching it took."""
 
-    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)
     candidate_checks: int = 0
     fallbacks: int = 0
 
@@ -45,7 +47,7 @@ class OccupancyGrid:
     def __init__(
         self,
         points: np.ndarray,
-        bounds: tuple[float, float, float, float],
+        bounds: Box,
         weights: np.ndarray | None = None,
         cell: float = CELL_PIXELS,
     ):
@@ -67,7 +69,7 @@ class OccupancyGrid:
         self.table = np.zeros((self.rows + 1, self.columns + 1))
         self.table[1:, 1:] = counts.cumsum(axis=0).cumsum(axis=1)
 
-    def count(self, box: tuple[float, float, float, float]) -> float:
+    def count(self, box: Box) -> float:
         """Weighted points in the cells the box touches."""
         x0, y0, x1, y1 = box
         first_column = min(max(int(np.floor((x0 - self.x0) / self.cell)), 0), self.columns)
@@ -83,11 +85,11 @@ class OccupancyGrid:
         )
 
 
-def _overlaps(first: tuple[float, float, float, float], second: tuple[float, float, float, float]) -> bool:
+def _overlaps(first: Box, second: Box) -> bool:
     return first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3]
 
 
-def candidate_boxes(anchor: tuple[float, float], width: float, height: float) -> list[tuple[float, float, float, float]]:
+def candidate_boxes(anchor: tuple[float, float], width: float, height: float) -> list[Box]:
     """Boxes around the anchor in a fixed order: ring by ring, right, left, above, below, then the diagonals."""
     ax, ay = anchor
     boxes = []
@@ -120,7 +122,7 @@ def place_boxes(
     anchors: Sequence[tuple[float, float]],
     sizes: Sequence[tuple[float, float]],
     grid: OccupancyGrid,
-    bounds: tuple[float, float, float, float],
+    bounds: Box,
 ) -> Placement:
     """Non-overlapping display boxes (x0, y0, x1, y1) for labels of the given sizes next to their anchors."""
     placement = Placement()
@@ -143,7 +145,7 @@ def place_boxes(
     return placement
 
 
-def _stacked_box(anchor, width, height, placed) -> tuple[float, float, float, float]:
+def _stacked_box(anchor, width, height, placed) -> Box:
     """Right of the point, lifted above every placed label it would overlap: always free."""
     x0 = anchor[0] + GAP_PIXELS
     box = (x0, anchor[1] - height / 2, x0 + width, anchor[1] + height / 2)
@@ -197,7 +199,5 @@ def label_points(axis, x, y, names: Sequence[str], background_x, background_y, f
             anchor[1] + (end[1] - anchor[1]) * GAP_PIXELS / length,
         )
         line = to_data.transform([start, end])
-        axis.add_line(
-            matplotlib.lines.Line2D(line[:, 0], line[:, 1], color=LEADER_COLOUR, linewidth=0.4, zorder=1.5)
-        )
+        axis.add_line(matplotlib.lines.Line2D(line[:, 0], line[:, 1], color=LEADER_COLOUR, linewidth=0.4, zorder=1.5))
     return placement
