@@ -38,15 +38,14 @@ def _labelled_figure(points: int, labels: int = 25, seed: int = 0):
     return figure, axis, placement
 
 
-def test_occupancy_grid_counts_points_in_touched_cells():
-    points = np.array([[0.5, 0.5], [2.5, 0.5], [2.5, 2.5], [8.9, 8.9], [np.nan, 1.0], [20.0, 1.0]])
+def test_occupancy_grid_share_of_touched_cells_with_points():
+    points = np.array([[0.5, 0.5], [2.5, 0.5], [2.6, 0.6], [2.5, 2.5], [8.9, 8.9], [np.nan, 1.0], [20.0, 1.0]])
     grid = OccupancyGrid(points, (0.0, 0.0, 9.0, 9.0), cell=1.0)
-    assert grid.count((0.0, 0.0, 9.0, 9.0)) == 4  # the NaN and the point outside the bounds are left out
-    assert grid.count((0.0, 0.0, 0.9, 0.9)) == 1
-    assert grid.count((2.1, 0.1, 2.9, 2.9)) == 2
-    assert grid.count((3.1, 3.1, 7.9, 7.9)) == 0
-    weighted = OccupancyGrid(points[:2], (0.0, 0.0, 9.0, 9.0), weights=np.array([1.0, 25.0]), cell=1.0)
-    assert weighted.count((2.0, 0.0, 3.0, 1.0)) == 25
+    assert grid.covered_share((0.0, 0.0, 8.9, 8.9)) == pytest.approx(4 / 81)  # NaN and outside points left out
+    assert grid.covered_share((0.1, 0.1, 0.9, 0.9)) == 1.0
+    assert grid.covered_share((2.1, 0.1, 2.9, 2.9)) == pytest.approx(2 / 3)
+    assert grid.covered_share((0.0, 0.0, 2.9, 0.9)) == pytest.approx(2 / 3)  # cells 0, 1, 2 of row 0: two hold points
+    assert grid.covered_share((3.1, 3.1, 7.9, 7.9)) == 0.0
 
 
 def test_labels_on_a_dense_cloud_do_not_overlap_each_other():
