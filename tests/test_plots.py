@@ -131,5 +131,6 @@ def test_volcano_and_ma_skip_prefiltered_genes(results):
         plot_volcano(with_filtered, "R vs P", alpha=0.05, lfc_threshold=1, label_genes=["LOW1"]),
     ):
         axis = figure.axes[0]
-        assert len(axis.collections[0].get_offsets()) == 4
+        genes = {line.get_gid(): len(line.get_xdata()) for line in axis.lines if line.get_gid()}
+        assert genes == {"genes-#BBBBBB": 1, "genes-#0072B2": 1, "genes-#D55E00": 2}
         assert "LOW1" not in {text.get_text() for text in axis.texts}

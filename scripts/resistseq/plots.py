@@ -56,14 +56,17 @@ def save_figure(
 ) -> None:
     """PDF, 300-dpi PNG (and SVG) without creation dates, so reruns give identical bytes.
 
-    SVG element IDs come from ``svg.hashsalt`` in the house style instead of a random salt.
+    SVG element IDs come from ``svg.hashsalt`` in the house style instead of a random salt. The
+    tight bounding box is measured once and shared: ``bbox_inches="tight"`` would draw the whole
+    figure an extra time for every format.
     """
     outputs = [(pdf_path, {"CreationDate": None, "Producer": None}), (png_path, {"Software": None})]
     if svg_path is not None:
         outputs.append((svg_path, {"Date": None}))
+    tight = figure.get_tightbbox(figure.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     for path, metadata in outputs:
         with atomic_path(path) as temporary:
-            figure.savefig(temporary, format=str(path).rsplit(".", 1)[-1], metadata=metadata, bbox_inches="tight")
+            figure.savefig(temporary, format=str(path).rsplit(".", 1)[-1], metadata=metadata, bbox_inches=tight)
     plt.close(figure)
 
 
@@ -157,23 +160,37 @@ def _labelled(results: pd.DataFrame, label_genes: Iterable[str], top: int = 10) 
     return pd.concat([best, named]).drop_duplicates("gene_id")
 
 
-def _significance_colours(results: pd.DataFrame, alpha: float, lfc_threshold: float) -> np.ndarray:
+def _significance_classes(results: pd.DataFrame, alpha: float, lfc_threshold: float) -> dict[str, np.ndarray]:
+    """Masks of the not significant, down and up genes, in drawing order (significant genes on top)."""
     significant = (results["padj"] < alpha).to_numpy()
     lfc = results["log2FoldChange"].to_numpy()
-    colours = np.full(len(results), NOT_SIGNIFICANT, dtype=object)
-    colours[significant & (lfc >= lfc_threshold)] = UP
-    colours[significant & (lfc <= -lfc_threshold)] = DOWN
-    return colours
+    up = significant & (lfc >= lfc_threshold)
+    down = significant & (lfc <= -lfc_threshold)
+    return {NOT_SIGNIFICANT: ~(up | down), DOWN: down, UP: up}
 
 
 def _gene_scatter(tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_threshold: float, axis=None):
-    """Genes as points coloured by significance and direction; the dense cloud is rasterised in PDF/SVG."""
+    """Genes as points coloured by significance and direction, rasterised in PDF/SVG.
+
+    One marker line per colour: Agg stamps a line's identical markers from one cached bitmap, several
+    times faster than a scatter's per-point paths at tens of thousands of genes.
+    """
     if axis is None:
         figure, axis = plt.subplots(figsize=(3.5, 3.2))
     else:
         figure = axis.figure
-    colours = _significance_colours(tested, alpha, lfc_threshold)
-    axis.scatter(tested[x], tested[y], c=colours, s=4, linewidth=0, rasterized=True)
+    for colour, chosen in _significance_classes(tested, alpha, lfc_threshold).items():
+        axis.plot(
+            tested.loc[chosen, x],
+            tested.loc[chosen, y],
+            linestyle="none",
+            marker="o",
+            markersize=2,
+            markeredgewidth=0,
+            color=colour,
+            rasterized=True,
+            gid=f"genes-{colour}",
+        )
     return figure, axis
 
 
