@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.layout_engine  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -63,6 +64,9 @@ def save_figure(
     outputs = [(pdf_path, {"CreationDate": None, "Producer": None}), (png_path, {"Software": None})]
     if svg_path is not None:
         outputs.append((svg_path, {"Date": None}))
+    if isinstance(figure.get_layout_engine(), matplotlib.layout_engine.PlaceHolderLayoutEngine):
+        # Left by a finished tight_layout(): it lays nothing out, but makes every savefig draw twice.
+        figure.set_layout_engine(None)
     tight = figure.get_tightbbox(figure.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     for path, metadata in outputs:
         with atomic_path(path) as temporary:

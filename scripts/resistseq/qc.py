@@ -8,8 +8,6 @@ import matplotlib.patches
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.cluster import hierarchy
-from scipy.spatial.distance import pdist, squareform
 
 from resistseq.plots import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, apply_style, group_colours
 
@@ -38,6 +36,8 @@ def library_stats(counts: pd.DataFrame) -> pd.DataFrame:
 
 def sample_distances(vst: pd.DataFrame) -> pd.DataFrame:
     """Euclidean distances between samples over all genes of the VST matrix (DESeq2 vignette's dist(t(vst)))."""
+    from scipy.spatial.distance import pdist, squareform  # here only: the other QC figures need no scipy
+
     matrix = squareform(pdist(vst.T.to_numpy(dtype=float), metric="euclidean"))
     return pd.DataFrame(matrix, index=vst.columns, columns=vst.columns)
 
@@ -170,6 +170,9 @@ def plot_sample_distances(
     distances: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: Sequence[str], flagged: Iterable[str] = ()
 ):
     """Heatmap of sample-to-sample distances, ordered by average-linkage clustering, with the dendrogram."""
+    from scipy.cluster import hierarchy
+    from scipy.spatial.distance import squareform
+
     apply_style()
     flagged = set(flagged)
     condensed = squareform(distances.to_numpy(dtype=float), checks=False)
