@@ -214,24 +214,22 @@ def plot_dispersions(dispersions: pd.DataFrame, contrast_label: str):
     data = dispersions.dropna(subset=["baseMean", "dispersion_genewise", "dispersion_final"])
     data = data[(data["baseMean"] > 0) & (data["dispersion_genewise"] > 0)].sort_values("baseMean", kind="mergesort")
     figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 3.0))
-    axis.scatter(
-        data["baseMean"],
-        data["dispersion_genewise"],
-        s=2,
-        color="#000000",
-        linewidth=0,
-        label="gene-wise",
-        rasterized=True,
-    )
-    axis.scatter(
-        data["baseMean"],
-        data["dispersion_final"],
-        s=2,
-        color=OKABE_ITO[5],
-        linewidth=0,
-        label="final",
-        rasterized=True,
-    )
+    # Marker lines, not scatters: Agg stamps identical markers from one bitmap, fast at 60,000 genes.
+    for column, colour, label in (
+        ("dispersion_genewise", "#000000", "gene-wise"),
+        ("dispersion_final", OKABE_ITO[5], "final"),
+    ):
+        axis.plot(
+            data["baseMean"],
+            data[column],
+            linestyle="none",
+            marker="o",
+            markersize=np.sqrt(2),
+            markeredgewidth=0,
+            color=colour,
+            label=label,
+            rasterized=True,
+        )
     outliers = data[data["dispersion_outlier"].astype(bool)]
     axis.scatter(
         outliers["baseMean"],
