@@ -96,6 +96,8 @@ def test_candidate_checks_do_not_depend_on_the_number_of_points(points):
     grid = OccupancyGrid(rng.uniform((0, 0), (400, 300), size=(points, 2)), bounds)
     placement = place_boxes(anchors, sizes, grid, bounds)
     assert placement.candidate_checks == 30 * CANDIDATES_PER_LABEL
+    # The summed-area table a check reads has one cell per 3 x 3 display pixels, whatever the points.
+    assert grid.occupied.shape == (100 + 1, 134 + 1)
     for index, first in enumerate(placement.boxes):
         for second in placement.boxes[index + 1 :]:
             assert not _overlap(first, second)
