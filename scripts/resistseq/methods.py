@@ -17,7 +17,6 @@ SOFTWARE = {
     "numpy": "numerics",
     "scipy": "clustering and distances",
     "matplotlib": "figures",
-    "adjustText": "figure labels",
 }
 
 
