@@ -8,6 +8,7 @@ from snakemake.utils import validate
 WORKFLOW_DIR = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
+from resistseq.contrasts import group_variable, has_direction, is_pairwise
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
 from resistseq.validation import check_inputs, load_yaml
@@ -34,6 +35,12 @@ except WorkflowInputError as error:
 validate(config, "../config/schemas/config.schema.yaml")
 
 CONTRASTS = {contrast["name"]: contrast for contrast in config["contrasts"]}
+# LRTs and equivalence (lessAbs) tests have no direction: no GSEA, ORA, volcano or MA for them;
+# the hypothesis table also needs a target and a reference group.
+RANKED_CONTRASTS = [name for name, entry in CONTRASTS.items() if has_direction(entry)]
+HYPOTHESIS_CONTRASTS = [
+    name for name in RANKED_CONTRASTS if is_pairwise(CONTRASTS[name])
+]
 
 
 # Light steps (a few seconds, < 300 MB each) run in the main Snakemake process, not as cluster jobs.
@@ -102,10 +109,10 @@ def get_geneset_labels():
 
 
 def get_group_levels():
-    """Colour order for groups: the first contrast's reference, then its target, then the rest."""
-    first = config["contrasts"][0]
-    variable = first["variable"]
-    levels = [first["reference"], first["target"]]
+    """Colour order for groups: the first pairwise contrast's reference, then its target, then the rest."""
+    variable = group_variable(config["contrasts"], config["design"])
+    pairwise = [entry for entry in config["contrasts"] if is_pairwise(entry)]
+    levels = [pairwise[0]["reference"], pairwise[0]["target"]] if pairwise else []
     levels += sorted(set(samples[variable]) - set(levels))
     return {"variable": variable, "levels": levels}
 
@@ -120,14 +127,17 @@ def get_final_output():
         "results/signatures/scores.tsv",
         "results/subtype/pam50.tsv",
     ]
-    for name in CONTRASTS:
+    outputs += [f"results/de/{name}/deseq2.tsv" for name in CONTRASTS]
+    for name in RANKED_CONTRASTS:
         outputs += [
-            f"results/de/{name}/deseq2.tsv",
             f"results/enrichment/{name}/gsea.tsv",
             f"results/figures/{name}/volcano.pdf",
             f"results/figures/{name}/ma.pdf",
             f"results/figures/{name}/gsea_running_scores.pdf",
             f"results/enrichment/{name}/ora.tsv",
+        ]
+    for name in HYPOTHESIS_CONTRASTS:
+        outputs += [
             f"results/hypothesis/{name}.tsv",
             f"results/hypothesis/{name}.md",
             f"results/hypothesis/{name}.html",
@@ -152,13 +162,15 @@ def get_figure_outputs():
     names += [f"genesets/{name}" for name in config["enrichment"]["plot_sets"]]
     for contrast in CONTRASTS:
         names += [
+            f"{contrast}/{figure}" for figure in ("dispersions", "top_de_heatmap")
+        ]
+    for contrast in RANKED_CONTRASTS:
+        names += [
             f"{contrast}/{figure}"
             for figure in (
                 "volcano",
                 "ma",
                 "gsea_running_scores",
-                "dispersions",
-                "top_de_heatmap",
                 "enrichment_dots",
                 "main_figure",
             )

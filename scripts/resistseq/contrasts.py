@@ -68,6 +68,21 @@ def needs_general_test(entry: Mapping) -> bool:
     return contrast_kind(entry) != "pairwise" or bool(entry.get("lfc_threshold")) or "design" in entry
 
 
+def is_pairwise(entry: Mapping) -> bool:
+    return contrast_kind(entry) == "pairwise"
+
+
+def group_variable(contrasts: list[Mapping], design: str) -> str:
+    """The sheet column figures colour samples by: the first pairwise contrast's variable, else the
+    design's first variable (LRT and coefficient contrasts name no groups)."""
+    from resistseq.validation import design_variables
+
+    for entry in contrasts:
+        if is_pairwise(entry):
+            return entry["variable"]
+    return design_variables(design)[0]
+
+
 def describe(entry: Mapping) -> str:
     """One line for logs and the methods text."""
     kind = contrast_kind(entry)
@@ -380,3 +395,19 @@ def run_contrast(
     results = results.reset_index()
     results["gene_name"] = gene_names(results["gene_id"], annotation)
     return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
+
+
+def run_general_test(
+    counts: pd.DataFrame, samples: pd.DataFrame, entry: Mapping, design: str, settings: Mapping, logger=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rule's dispatch for a config entry that ``needs_general_test``: (results, dispersions)."""
+    from resistseq.lrt import LRT_LFC_NOTE, run_lrt
+
+    spec = ContrastSpec.from_config(entry, design)
+    if spec.kind == "lrt":
+        if logger is not None:
+            logger.info("%s: LRT of '%s' against '%s'; %s", spec.name, spec.design, spec.reduced, LRT_LFC_NOTE)
+        return run_lrt(counts, samples, spec, **settings)
+    if logger is not None:
+        logger.info("%s: %s on the design '%s'", spec.name, describe(entry), spec.design)
+    return run_contrast(counts, samples, spec, **settings)

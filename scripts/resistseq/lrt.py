@@ -76,6 +76,12 @@ def lrt_statistic(dds, reduced: np.ndarray) -> tuple[np.ndarray, int]:
     return stat, df
 
 
+LRT_LFC_NOTE = (
+    "log2FoldChange and lfcSE are the Wald estimate of the design's last coefficient (as R reports), "
+    "stat is the LRT statistic"
+)
+
+
 def lfc_coefficient(dds) -> str:
     """The full design's last coefficient, whose Wald LFC R's results() reports for an LRT."""
     return str(dds.obsm["design_matrix"].columns[-1])

@@ -1,0 +1,98 @@
+"""One Snakemake run of the bundled example with four kinds of contrast: pairwise, LRT, a coefficient
+contrast with an |LFC| threshold, and an equivalence (lessAbs) test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import copy_example, snakemake
+
+from resistseq.contrasts import threshold_test
+
+pytestmark = pytest.mark.workflow
+
+CONTRASTS = [
+    {"name": "resistant_vs_parental", "variable": "condition", "reference": "parental", "target": "resistant"},
+    {"name": "any_condition", "test": "lrt", "reduced": "~ 1"},
+    {"name": "above_one", "coefficients": {"condition_resistant_vs_parental": 1}, "lfc_threshold": 1},
+    {
+        "name": "unchanged",
+        "coefficients": {"condition[T.resistant]": 1},
+        "lfc_threshold": 0.5,
+        "alt_hypothesis": "lessAbs",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("contrasts_run")
+    configfile = copy_example(workdir)
+    config = yaml.safe_load(configfile.read_text())
+    config["contrasts"] = CONTRASTS
+    config["enrichment"]["permutations"] = 200
+    configfile.write_text(yaml.safe_dump(config, sort_keys=False))
+    completed = snakemake(workdir, "--configfile", str(configfile), "--cores", "2")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    return workdir
+
+
+def table(workdir, name: str) -> pd.DataFrame:
+    return pd.read_csv(workdir / "results" / "de" / name / "deseq2.tsv", sep="\t", index_col="gene_id")
+
+
+def test_each_kind_gets_its_outputs_and_no_others(run):
+    results = run / "results"
+    for entry in CONTRASTS:
+        assert (results / "de" / entry["name"] / "deseq2.tsv").is_file()
+        assert (results / "figures" / entry["name"] / "top_de_heatmap.pdf").is_file()
+    for ranked in ("resistant_vs_parental", "above_one"):
+        assert (results / "enrichment" / ranked / "gsea.tsv").is_file()
+        assert (results / "figures" / ranked / "volcano.pdf").is_file()
+    for unranked in ("any_condition", "unchanged"):
+        assert not (results / "enrichment" / unranked).exists()
+        assert not (results / "figures" / unranked / "volcano.pdf").exists()
+    assert sorted(path.name for path in (results / "hypothesis").glob("*.tsv")) == ["resistant_vs_parental.tsv"]
+    log = (run / "logs" / "de" / "any_condition" / "run_deseq2.log").read_text()
+    assert "GSEA, ORA, volcano, MA and the hypothesis table are skipped" in log
+    methods = (results / "methods.md").read_text()
+    assert "likelihood-ratio test of the design against '~ 1' ('any_condition')" in methods
+    assert "- any_condition: " in methods and "(LRT: no direction)" in methods
+
+
+def test_lrt_of_a_two_level_factor_agrees_with_its_wald_test(run):
+    wald = table(run, "resistant_vs_parental")
+    lrt = table(run, "any_condition").loc[wald.index]
+    # log2FoldChange is the last coefficient's Wald estimate: here the same coefficient.
+    assert np.allclose(lrt["log2FoldChange"], wald["log2FoldChange"], equal_nan=True)
+    assert lrt["log2FoldChange_shrunk"].isna().all()
+    tested = lrt["pvalue"].notna() & wald["pvalue"].notna()
+    assert tested.sum() > 1000
+    # One degree of freedom: the LRT and Wald p-values rank genes alike and agree in size.
+    assert lrt.loc[tested, "pvalue"].corr(wald.loc[tested, "pvalue"], method="spearman") > 0.99
+    log_ratio = np.log10(lrt.loc[tested, "pvalue"] / wald.loc[tested, "pvalue"])
+    assert np.median(np.abs(log_ratio)) < 0.1
+    assert (lrt["pvalue"].isna() == wald["pvalue"].isna()).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "threshold", "alternative"), [("above_one", 1.0, "greaterAbs"), ("unchanged", 0.5, "lessAbs")]
+)
+def test_thresholded_tests_are_computed_on_the_contrast(run, name, threshold, alternative):
+    wald = table(run, "resistant_vs_parental")
+    ours = table(run, name).loc[wald.index]
+    assert np.allclose(ours["log2FoldChange"], wald["log2FoldChange"], equal_nan=True)
+    assert np.allclose(ours["log2FoldChange_shrunk"], wald["log2FoldChange_shrunk"], equal_nan=True)
+    stat, pvalue = threshold_test(wald["log2FoldChange"], wald["lfcSE"], threshold, alternative)
+    tested = ours["pvalue"].notna()
+    assert tested.sum() > 1000
+    assert np.allclose(ours.loc[tested, "pvalue"], pvalue[tested.to_numpy()])
+    assert np.allclose(ours.loc[tested, "stat"], stat[tested.to_numpy()])
+    significant = ours["padj"] < 0.05
+    if alternative == "greaterAbs":
+        assert significant.sum() > 0 and (ours.loc[significant, "log2FoldChange"].abs() > threshold).all()
+        assert significant.sum() < (wald["padj"] < 0.05).sum()
+    else:
+        assert significant.sum() > 0 and (ours.loc[significant, "log2FoldChange"].abs() < threshold).all()
