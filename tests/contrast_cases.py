@@ -7,6 +7,8 @@ sheets R reads; tests/test_contrasts.py checks that the simulation still gives t
   its own effect per batch: the LRT ``~ condition + batch`` vs ``~ condition`` (4 degrees of freedom).
 - ``interaction``: 16 samples, line parental/resistant x treatment control/drug (4 per cell), 200
   genes whose drug response differs in the resistant line: ``~ line + treatment + line:treatment``.
+- ``outliers``: 8 parental and 8 resistant samples, 30 counts made outliers (x 20 + 100), so that
+  DESeq2 replaces them (7 or more replicates) and refits those genes: the LRT ``~ condition`` vs ``~ 1``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import gzip
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -42,7 +45,18 @@ def interaction() -> tuple[pd.DataFrame, pd.DataFrame]:
     return simulation.counts, samples
 
 
-CASES = {"groups5": groups5, "interaction": interaction}
+def outliers() -> tuple[pd.DataFrame, pd.DataFrame]:
+    simulation = simulate_counts(17, genes=1000, replicates=8, changed=150)
+    rng = np.random.default_rng(17)
+    genes = rng.choice(len(simulation.counts), 30, replace=False)
+    samples = rng.integers(0, simulation.counts.shape[1], 30)
+    values = simulation.counts.to_numpy().copy()
+    values[genes, samples] = values[genes, samples] * 20 + 100
+    counts = pd.DataFrame(values, index=simulation.counts.index, columns=simulation.counts.columns)
+    return counts, simulation.samples[["sample", "condition"]]
+
+
+CASES = {"groups5": groups5, "interaction": interaction, "outliers": outliers}
 
 
 def table_bytes(frame: pd.DataFrame, index: bool) -> bytes:

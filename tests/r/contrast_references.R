@@ -79,6 +79,14 @@ for (alternative in c("greaterAbs", "lessAbs")) {
                        altHypothesis = alternative), dds, paste0("interaction_under_drug_", alternative))
 }
 
+# 3. Cook's outliers replaced and refitted (8 samples per group): LRT ~ condition vs ~ 1.
+case <- read_case("outliers")
+coldata <- data.frame(condition = factor(case$samples$condition, levels = c("parental", "resistant")),
+                      row.names = case$samples$sample)
+dds <- DESeq(DESeqDataSetFromMatrix(case$counts, coldata, ~ condition), test = "LRT", reduced = ~ 1, quiet = TRUE)
+message("outliers: ", sum(mcols(dds)$replace, na.rm = TRUE), " genes with replaced counts")
+write_result(results(dds, alpha = alpha), dds, "outliers_lrt")
+
 versions <- data.frame(
   package = c("R", "DESeq2"),
   version = c(paste(R.version$major, R.version$minor, sep = "."), as.character(packageVersion("DESeq2")))
