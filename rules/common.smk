@@ -11,6 +11,7 @@ sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 from resistseq.contrasts import group_variable, has_direction, is_pairwise
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
+from resistseq.overlap import overlap_groups
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
@@ -41,6 +42,8 @@ RANKED_CONTRASTS = [name for name, entry in CONTRASTS.items() if has_direction(e
 HYPOTHESIS_CONTRASTS = [
     name for name in RANKED_CONTRASTS if is_pairwise(CONTRASTS[name])
 ]
+# Two or more contrasts against the same reference: shared and line-specific changes.
+OVERLAP_GROUPS = overlap_groups(config["contrasts"])
 
 
 # Light steps (a few seconds, < 300 MB each) run in the main Snakemake process, not as cluster jobs.
@@ -67,10 +70,13 @@ localrules:
     plot_main_figure,
     plot_signature_scores,
     plot_pam50,
+    compare_contrasts,
+    plot_overlap,
 
 
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
+    group="|".join(re.escape(name) for name in OVERLAP_GROUPS) or "(?!)",
 
 
 def get_quant_files():
@@ -142,6 +148,7 @@ def get_final_output():
             f"results/hypothesis/{name}.md",
             f"results/hypothesis/{name}.html",
         ]
+    outputs += [f"results/overlap/{group}/genes.tsv" for group in OVERLAP_GROUPS]
     outputs += get_figure_outputs()
     return outputs
 
@@ -160,6 +167,7 @@ def get_figure_outputs():
         "pam50",
     ]
     names += [f"genesets/{name}" for name in config["enrichment"]["plot_sets"]]
+    names += [f"overlap/{group}/upset" for group in OVERLAP_GROUPS]
     for contrast in CONTRASTS:
         names += [
             f"{contrast}/{figure}" for figure in ("dispersions", "top_de_heatmap")

@@ -1,5 +1,6 @@
-"""One Snakemake run of the bundled example with four kinds of contrast: pairwise, LRT, a coefficient
-contrast with an |LFC| threshold, and an equivalence (lessAbs) test."""
+"""One Snakemake run of the bundled example with four kinds of contrast: pairwise, LRT, a pairwise
+contrast with an |LFC| threshold (with the first: two contrasts against one reference, so the overlap
+table and figure are made), and an equivalence (lessAbs) test of a coefficient."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ pytestmark = pytest.mark.workflow
 CONTRASTS = [
     {"name": "resistant_vs_parental", "variable": "condition", "reference": "parental", "target": "resistant"},
     {"name": "any_condition", "test": "lrt", "reduced": "~ 1"},
-    {"name": "above_one", "coefficients": {"condition_resistant_vs_parental": 1}, "lfc_threshold": 1},
+    {
+        "name": "above_one",
+        "variable": "condition",
+        "reference": "parental",
+        "target": "resistant",
+        "lfc_threshold": 1,
+    },
     {
         "name": "unchanged",
         "coefficients": {"condition[T.resistant]": 1},
@@ -54,7 +61,8 @@ def test_each_kind_gets_its_outputs_and_no_others(run):
     for unranked in ("any_condition", "unchanged"):
         assert not (results / "enrichment" / unranked).exists()
         assert not (results / "figures" / unranked / "volcano.pdf").exists()
-    assert sorted(path.name for path in (results / "hypothesis").glob("*.tsv")) == ["resistant_vs_parental.tsv"]
+    hypotheses = sorted(path.name for path in (results / "hypothesis").glob("*.tsv"))
+    assert hypotheses == ["above_one.tsv", "resistant_vs_parental.tsv"]
     log = (run / "logs" / "de" / "any_condition" / "run_deseq2.log").read_text()
     assert "GSEA, ORA, volcano, MA and the hypothesis table are skipped" in log
     methods = (results / "methods.md").read_text()
@@ -96,3 +104,19 @@ def test_thresholded_tests_are_computed_on_the_contrast(run, name, threshold, al
         assert significant.sum() < (wald["padj"] < 0.05).sum()
     else:
         assert significant.sum() > 0 and (ours.loc[significant, "log2FoldChange"].abs() < threshold).all()
+
+
+def test_overlap_of_two_contrasts_against_one_reference(run):
+    group = run / "results" / "overlap" / "condition_vs_parental"
+    genes = pd.read_csv(group / "genes.tsv", sep="\t", keep_default_na=False, na_values=["NA"])
+    for name in ("resistant_vs_parental", "above_one"):
+        significant = table(run, name)["padj"] < 0.05
+        assert genes["significant_in"].str.split(";").apply(lambda names, n=name: n in names).sum() == significant.sum()
+    # Every gene beyond |log2FC| 1 is also DE without the threshold, in the same direction.
+    both = genes[genes["n_significant"] == 2]
+    assert len(both) == (genes["significant_in"] == "resistant_vs_parental;above_one").sum() > 0
+    assert both["same_direction"].all()
+    sets = pd.read_csv(group / "genesets.tsv", sep="\t")
+    assert {"term", "source", "resistant_vs_parental:nes", "above_one:fdr"} <= set(sets.columns)
+    for suffix in ("pdf", "svg", "png"):
+        assert (run / "results" / "figures" / "overlap" / "condition_vs_parental" / f"upset.{suffix}").is_file()
