@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from contrast_cases import CASES, R_CONTRASTS, table_bytes
 from test_fidelity_r_reference import agreement
+from test_validation import CONFIG_SCHEMA, ROWS, SHEET_SCHEMA, config, problems  # noqa: F401 - config is a fixture
 from threadpoolctl import threadpool_limits
 
 from resistseq.contrasts import (
@@ -29,7 +30,7 @@ from resistseq.contrasts import (
 from resistseq.deseq import Contrast, run_deseq2
 from resistseq.errors import WorkflowInputError
 from resistseq.filtering import independent_filtering
-from resistseq.validation import general_contrast_errors
+from resistseq.validation import check_inputs, general_contrast_errors
 
 INTERACTION = "~ line + treatment + line:treatment"
 UNDER_DRUG = {"line_resistant_vs_parental": 1, "lineresistant.treatmentdrug": 1}
@@ -242,3 +243,21 @@ def test_descriptions_and_directions():
         "Wald test of 1 x line_resistant_vs_parental + 1 x lineresistant.treatmentdrug, "
         "|log2FC| threshold 0.5 (greaterAbs)"
     )
+
+
+def test_check_inputs_reports_contrast_problems_before_any_job(config):  # noqa: F811 - the imported fixture
+    """Through the entry point the Snakefile calls: pairwise and general checks together, one message each."""
+    config["design"] = "~ batch + condition"
+    config["contrasts"] = [
+        {"name": "resistant_vs_parental", "variable": "condition", "reference": "parental", "target": "resistant"},
+        {"name": "any_batch", "test": "lrt", "reduced": "~ condition"},
+        {"name": "b2_vs_b3", "coefficients": {"batch_b2_vs_b1": 1, "batch[T.b4]": -1}},
+        {"name": "equivalent", "coefficients": {"condition[T.resistant]": 1}, "alt_hypothesis": "lessAbs"},
+    ]
+    text = problems(config)
+    assert text.startswith("2 problems with the inputs:"), text
+    assert "key 'contrasts[2]' ('b2_vs_b3'): Contrast 'b2_vs_b3': the design '~ batch + condition' has no" in text
+    assert "batch[T.b4]" in text and "batch[T.b3] (R: batch_b3_vs_b1)" in text
+    assert "key 'contrasts[3]' ('equivalent'): alt_hypothesis lessAbs needs an lfc_threshold above 0." in text
+    config["contrasts"] = config["contrasts"][:2]
+    assert list(check_inputs(config, CONFIG_SCHEMA, SHEET_SCHEMA, "config.yaml").index) == [row[0] for row in ROWS]
