@@ -353,23 +353,9 @@ def run_contrast(
     Same columns as ``deseq.run_deseq2``. ``settings``: n_cpus, backend, r_compatible, min_count,
     min_samples, as there.
     """
-    from pydeseq2.ds import DeseqStats
-
-    from resistseq.deseq import RESULT_COLUMNS, dispersion_table, gene_names, sort_results
-    from resistseq.prefilter import add_filtered_genes
-
     dds, metadata = fit_model(counts, samples, spec, settings)
     vector = contrast_vector(spec, metadata)
-    stats = DeseqStats(
-        dds,
-        contrast=vector,
-        alpha=alpha,
-        cooks_filter=cooks_filter,
-        independent_filter=independent_filter,
-        inference=dds.inference,
-        quiet=True,
-    )
-    stats.summary()
+    stats = wald_stats(dds, vector, alpha, cooks_filter, independent_filter)
     results = stats.results_df.copy()
     all_zero = contrast_all_zero(np.asarray(dds.X, dtype=float), dds.obsm["design_matrix"].to_numpy(), vector)
     all_zero &= dds.var["non_zero"].to_numpy(dtype=bool)
@@ -390,11 +376,44 @@ def run_contrast(
     else:
         results["log2FoldChange_shrunk"] = np.nan
         results["lfcSE_shrunk"] = np.nan
+    return result_table(results, counts, dds, annotation)
+
+
+def wald_stats(dds, contrast: np.ndarray, alpha: float, cooks_filter: bool, independent_filter: bool):
+    """PyDESeq2's DeseqStats of contrast vector ``contrast``, summarised (Wald test, filters)."""
+    from pydeseq2.ds import DeseqStats
+
+    stats = DeseqStats(
+        dds,
+        contrast=contrast,
+        alpha=alpha,
+        cooks_filter=cooks_filter,
+        independent_filter=independent_filter,
+        inference=dds.inference,
+        quiet=True,
+    )
+    stats.summary()
+    return stats
+
+
+def result_table(
+    results: pd.DataFrame, counts: pd.DataFrame, dds, annotation: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(deseq2.tsv rows for every gene of ``counts``, sorted; the fit's dispersion table)."""
+    from resistseq.deseq import RESULT_COLUMNS, dispersion_table, gene_names, sort_results
+    from resistseq.prefilter import add_filtered_genes
+
     results = add_filtered_genes(results, counts, dds.obs["size_factors"])
     results.index.name = "gene_id"
     results = results.reset_index()
     results["gene_name"] = gene_names(results["gene_id"], annotation)
     return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
+
+
+def is_nested(full: np.ndarray, reduced: np.ndarray) -> bool:
+    """Whether the reduced design's columns lie in the full design's span, with fewer columns."""
+    rank = np.linalg.matrix_rank(full)
+    return reduced.shape[1] < full.shape[1] and np.linalg.matrix_rank(np.hstack([full, reduced])) == rank
 
 
 def run_general_test(

@@ -21,7 +21,15 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import chi2
 
-from resistseq.contrasts import ContrastSpec, adjusted_pvalues, design_matrix, fit_model
+from resistseq.contrasts import (
+    ContrastSpec,
+    adjusted_pvalues,
+    design_matrix,
+    fit_model,
+    is_nested,
+    result_table,
+    wald_stats,
+)
 from resistseq.errors import WorkflowInputError
 
 
@@ -102,35 +110,18 @@ def run_lrt(
     Same columns as ``deseq.run_deseq2``; ``settings`` as ``contrasts.run_contrast`` (shrink_lfc is
     ignored: LRT results carry no shrunk LFC).
     """
-    from pydeseq2.ds import DeseqStats
-
-    from resistseq.deseq import RESULT_COLUMNS, dispersion_table, gene_names, sort_results
-    from resistseq.prefilter import add_filtered_genes
-
     settings.pop("shrink_lfc", None)
-    dds, metadata = fit_model(counts, samples, spec, settings)
+    dds, _ = fit_model(counts, samples, spec, settings)
     reduced = design_matrix(spec.reduced, dds.obs).to_numpy(dtype=float)
     full = dds.obsm["design_matrix"].to_numpy(dtype=float)
-    if (
-        np.linalg.matrix_rank(np.hstack([full, reduced])) != np.linalg.matrix_rank(full)
-        or reduced.shape[1] >= full.shape[1]
-    ):
+    if not is_nested(full, reduced):
         raise WorkflowInputError(
             f"Contrast '{spec.name}': the reduced design '{spec.reduced}' is not nested in '{spec.design}' "
             "with fewer coefficients. Drop terms of the full design to make the reduced one."
         )
     last = np.zeros(full.shape[1])
     last[-1] = 1.0
-    stats = DeseqStats(
-        dds,
-        contrast=last,
-        alpha=alpha,
-        cooks_filter=False,
-        independent_filter=False,
-        inference=dds.inference,
-        quiet=True,
-    )
-    stats.summary()
+    stats = wald_stats(dds, last, alpha, cooks_filter=False, independent_filter=False)
     results = stats.results_df[["baseMean", "log2FoldChange", "lfcSE"]].copy()
     stat, df = lrt_statistic(dds, reduced)
     results["stat"] = stat
@@ -140,8 +131,4 @@ def run_lrt(
     results["padj"] = adjusted_pvalues(results["baseMean"], results["pvalue"], alpha, independent_filter)
     results["log2FoldChange_shrunk"] = np.nan
     results["lfcSE_shrunk"] = np.nan
-    results = add_filtered_genes(results, counts, dds.obs["size_factors"])
-    results.index.name = "gene_id"
-    results = results.reset_index()
-    results["gene_name"] = gene_names(results["gene_id"], annotation)
-    return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
+    return result_table(results, counts, dds, annotation)

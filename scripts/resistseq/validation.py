@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -276,7 +275,7 @@ def general_contrast_errors(
 ) -> list[str]:
     """Checks of the keys beyond nf-core's pairwise contrast: LRTs, coefficients, own designs,
     reference levels and thresholds; unknown levels and coefficients are named with the fix."""
-    from resistseq.contrasts import ContrastSpec, contrast_metadata, contrast_vector, design_matrix
+    from resistseq.contrasts import ContrastSpec, contrast_metadata, contrast_vector, design_matrix, is_nested
 
     messages = []
     global_design_problems = bool(design_errors(design, sheet, config_label, sheet_path))
@@ -348,8 +347,7 @@ def general_contrast_errors(
         if lrt:
             full = design_matrix(spec.design, metadata).to_numpy(dtype=float)
             reduced = design_matrix(spec.reduced, metadata).to_numpy(dtype=float)
-            rank = int(np.linalg.matrix_rank(full))
-            if reduced.shape[1] >= full.shape[1] or int(np.linalg.matrix_rank(np.hstack([full, reduced]))) != rank:
+            if not is_nested(full, reduced):
                 messages.append(
                     f"{key}: the reduced formula '{spec.reduced}' must be nested in the design '{spec.design}' "
                     "with fewer coefficients (drop terms of the design to make it)."
