@@ -117,7 +117,7 @@ def plot_upset(panels: Mapping[str, tuple[pd.DataFrame, Sequence[str]]], title: 
             bars.text(position, size, str(int(size)), ha="center", va="bottom", fontsize=6)
         bars.set_ylabel(f"{label} (exclusive)")
         bars.set_xticks([])
-        bars.set_xlim(-0.6, max(len(sizes), 1) - 0.4)
+        bars.set_xlim(-0.6, max(len(sizes), 4) - 0.4)  # a lone bar stays bar-sized
         if column == 0:
             bars.legend(frameon=False, loc="upper right")
         if sizes.empty:
