@@ -8,9 +8,11 @@ from snakemake.utils import validate
 WORKFLOW_DIR = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
+from resistseq.codeversion import code_version
 from resistseq.contrasts import group_variable, has_direction, is_pairwise
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
+from resistseq.inputcheck import check_quantifications
 from resistseq.overlap import overlap_groups
 from resistseq.validation import check_inputs, load_yaml
 
@@ -29,11 +31,14 @@ try:
         load_yaml(WORKFLOW_DIR / "config" / "schemas" / "samples.schema.yaml"),
         CONFIG_LABEL,
     )
+    # Fill in the schema's defaults; check_inputs has already reported any violation.
+    validate(config, "../config/schemas/config.schema.yaml")
+    # Every quant file's content, before any job can delete an earlier result. Cluster jobs re-parse
+    # this file: the main process has checked the inputs already.
+    if workflow.is_main_process:
+        check_quantifications(config, samples, CONFIG_LABEL)
 except WorkflowInputError as error:
     raise WorkflowError(f"Invalid input, nothing was run.\n{error}") from None
-
-# Fill in the schema's defaults; check_inputs has already reported any violation.
-validate(config, "../config/schemas/config.schema.yaml")
 
 CONTRASTS = {contrast["name"]: contrast for contrast in config["contrasts"]}
 # LRTs and equivalence (lessAbs) tests have no direction: no GSEA, ORA, volcano or MA for them;
@@ -77,6 +82,11 @@ localrules:
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
     group="|".join(re.escape(name) for name in OVERLAP_GROUPS) or "(?!)",
+
+
+def get_code_version(script):
+    """Digest of the package modules that a script imports; editing one reruns the jobs using it."""
+    return code_version(WORKFLOW_DIR / "scripts" / script)
 
 
 def get_quant_files():

@@ -18,8 +18,10 @@ rule compare_contrasts:
         genesets="results/overlap/{group}/genesets.tsv",
     log:
         "logs/overlap/{group}/compare_contrasts.log",
+    benchmark:
+        "benchmarks/overlap/{group}/compare_contrasts.tsv"
     conda:
-        "../envs/deseq2.yaml"
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -27,6 +29,7 @@ rule compare_contrasts:
     params:
         contrasts=lambda wildcards: OVERLAP_GROUPS[wildcards.group],
         alpha=config["deseq2"]["alpha"],
+        code=get_code_version("compare_contrasts.py"),
     script:
         "../scripts/compare_contrasts.py"
 
@@ -46,6 +49,8 @@ rule plot_overlap:
         png="results/figures/overlap/{group}/upset.png",
     log:
         "logs/figures/overlap/{group}/plot_overlap.log",
+    benchmark:
+        "benchmarks/figures/overlap/{group}/plot_overlap.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -55,5 +60,6 @@ rule plot_overlap:
     params:
         contrasts=lambda wildcards: OVERLAP_GROUPS[wildcards.group],
         alpha=config["deseq2"]["alpha"],
+        code=get_code_version("plot_overlap.py"),
     script:
         "../scripts/plot_overlap.py"

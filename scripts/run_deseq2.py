@@ -6,7 +6,8 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.contrasts import describe, has_direction, needs_general_test, run_general_test
+    from resistseq.contrast_fit import run_general_test
+    from resistseq.contrasts import describe, has_direction, needs_general_test
     from resistseq.deseq import Contrast, run_deseq2
     from resistseq.runtime import write_table
     from resistseq.validation import read_sample_sheet

@@ -17,6 +17,7 @@ from test_fidelity_r_reference import agreement
 from test_validation import CONFIG_SCHEMA, ROWS, SHEET_SCHEMA, config, problems  # noqa: F401 - config is a fixture
 from threadpoolctl import threadpool_limits
 
+from resistseq.contrast_fit import run_contrast
 from resistseq.contrasts import (
     ContrastSpec,
     coefficient_table,
@@ -24,7 +25,6 @@ from resistseq.contrasts import (
     contrast_vector,
     describe,
     has_direction,
-    run_contrast,
     threshold_test,
 )
 from resistseq.deseq import Contrast, run_deseq2

@@ -21,15 +21,8 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import chi2
 
-from resistseq.contrasts import (
-    ContrastSpec,
-    adjusted_pvalues,
-    design_matrix,
-    fit_model,
-    is_nested,
-    result_table,
-    wald_stats,
-)
+from resistseq.contrast_fit import fit_model, result_table, wald_stats
+from resistseq.contrasts import ContrastSpec, adjusted_pvalues, design_matrix, is_nested
 from resistseq.errors import WorkflowInputError
 
 
@@ -107,7 +100,7 @@ def run_lrt(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """DESeq2's LRT of ``spec.design`` against ``spec.reduced``: (results, dispersions).
 
-    Same columns as ``deseq.run_deseq2``; ``settings`` as ``contrasts.run_contrast`` (shrink_lfc is
+    Same columns as ``deseq.run_deseq2``; ``settings`` as ``contrast_fit.run_contrast`` (shrink_lfc is
     ignored: LRT results carry no shrunk LFC).
     """
     settings.pop("shrink_lfc", None)

@@ -438,12 +438,12 @@ def check_inputs(
         quantification["counts_from_abundance"] = "no"  # YAML reads an unquoted `no` as false
     messages = schema_errors(config, config_schema, config_label)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     sheet_path = str(config["samples"])
     sheet = read_sample_sheet(sheet_path)
     messages = sample_sheet_errors(sheet, sheet_schema, sheet_path)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     design = config.get("design", "~ condition")
     min_replicates = config.get("deseq2", {}).get("min_replicates", 2)
     contrast_variables = [contrast["variable"] for contrast in config["contrasts"] if "variable" in contrast]
@@ -452,11 +452,11 @@ def check_inputs(
     messages += general_contrast_errors(config["contrasts"], design, sheet, config_label, sheet_path)
     messages += input_file_errors(config, sheet, config_label, sheet_path)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     return sheet.set_index("sample", drop=False, verify_integrity=True)
 
 
-def _joined(messages: list[str]) -> str:
+def join_messages(messages: list[str]) -> str:
     if len(messages) == 1:
         return messages[0]
     return f"{len(messages)} problems with the inputs:\n" + "\n".join(f"  - {m}" for m in messages)
