@@ -16,7 +16,7 @@ def main(snakemake, logger):
     params = snakemake.params
     names = [contrast["name"] for contrast in params.contrasts]
     settings = {}
-    for name, path in zip(names, snakemake.input.settings, strict=True):
+    for name, path in zip(params.ranked_contrasts, snakemake.input.settings, strict=True):
         with open(path) as handle:
             settings[name] = json.load(handle)
     de_results = {

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from resistseq.contrasts import contrast_kind, describe, is_pairwise
+from resistseq.contrasts import group_variable as contrast_groups
+
 SOFTWARE = {
     "pytximport": "gene-level import",
     "pydeseq2": "differential expression",
@@ -58,10 +61,18 @@ def methods_markdown(
     outlier_ratio: float,
 ) -> str:
     """Markdown for a paper's methods section; every number and version comes from the arguments."""
-    group_variable = contrasts[0]["variable"]
+    group_variable = contrast_groups(contrasts, design)
     sizes = samples[group_variable].value_counts().sort_index()
     group_text = _join([f"{count} {level}" for level, count in sizes.items()])
-    contrast_text = _join([f"{c['target']} vs {c['reference']} ({c['variable']}; '{c['name']}')" for c in contrasts])
+    contrast_text = _join(
+        [
+            f"{c['target']} vs {c['reference']} ({c['variable']}; '{c['name']}')"
+            if is_pairwise(c) and not c.get("lfc_threshold")
+            else f"{describe(c)} ('{c['name']}')"
+            for c in contrasts
+        ]
+    )
+    tests = "Wald tests" if all(contrast_kind(c) != "lrt" for c in contrasts) else "tests"
     lines = ["# Methods", ""]
     lines.append(
         f"Transcript quantifications ({quantification_format}) of {len(samples)} samples ({group_text}) were "
@@ -69,7 +80,7 @@ def methods_markdown(
         f"(counts_from_abundance = {counts_from_abundance}). Differential expression was tested with "
         f"PyDESeq2 {versions['pydeseq2']}, a Python implementation of DESeq2, with the design `{design}`: "
         f"median-of-ratios size factors, gene-wise dispersions shrunk towards a fitted mean-dispersion trend, "
-        f"and Wald tests for {contrast_text}. P-values were adjusted with the Benjamini-Hochberg procedure "
+        f"and {tests} for {contrast_text}. P-values were adjusted with the Benjamini-Hochberg procedure "
         f"(alpha = {deseq2['alpha']}; independent filtering {'on' if deseq2['independent_filter'] else 'off'}; "
         f"Cook's-distance filtering {'on' if deseq2['cooks_filter'] else 'off'})"
         + (
@@ -79,28 +90,23 @@ def methods_markdown(
         )
     )
     lines.append("")
+    kinds = {c["name"]: contrast_kind(c) for c in contrasts}
     for name, results in de_results.items():
-        up = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] > 0)).sum())
-        down = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] < 0)).sum())
+        significant = results["padj"] < deseq2["alpha"]
+        up = int((significant & (results["log2FoldChange"] > 0)).sum())
+        down = int((significant & (results["log2FoldChange"] < 0)).sum())
         tested = int(results["padj"].notna().sum())
-        lines.append(
-            f"- {name}: {len(results)} genes, {tested} with an adjusted p-value; {up} up and {down} down at "
-            f"padj < {deseq2['alpha']}."
+        found = (
+            f"{int(significant.sum())} at padj < {deseq2['alpha']} (LRT: no direction)"
+            if kinds.get(name) == "lrt"
+            else f"{up} up and {down} down at padj < {deseq2['alpha']}"
         )
+        lines.append(f"- {name}: {len(results)} genes, {tested} with an adjusted p-value; {found}.")
     lines.append("")
-    permutations = {settings["permutations"] for settings in gsea_settings.values()}
-    seeds = {settings["seed"] for settings in gsea_settings.values()}
-    gseapy_used = {settings["gseapy_version"] for settings in gsea_settings.values()}
-    lines.append(
-        f"Genes were ranked by the DESeq2 Wald statistic and tested for enrichment with preranked GSEA "
-        f"(gseapy {_join(sorted(gseapy_used))}; {_join(sorted(map(str, permutations)))} gene-set permutations, "
-        f"random seed {_join(sorted(map(str, seeds)))}, weight 1, set sizes {enrichment['min_size']} to "
-        f"{enrichment['max_size']} genes after matching, at least {enrichment['min_coverage']:.0%} of each set's "
-        f"genes found in the data). Gene sets came from local GMT files (no download): "
-        + "; ".join(f"`{label}` (SHA-256 {digest[:16]}…)" for label, digest in geneset_files)
-        + ". The bundled sets were curated for this workflow from the literature; their sources are listed in "
-        "resources/genesets/README.md."
-    )
+    if gsea_settings:
+        lines.append(gsea_paragraph(gsea_settings, enrichment, geneset_files))
+    else:
+        lines.append("No contrast has a direction to rank genes by (LRT or equivalence tests only): no GSEA was run.")
     lines.append("")
     lines.append(
         f"For quality control, counts were transformed with DESeq2's variance-stabilising transformation "
@@ -116,3 +122,20 @@ def methods_markdown(
         f"with {software}."
     )
     return "\n".join(lines) + "\n"
+
+
+def gsea_paragraph(gsea_settings: Mapping[str, Mapping], enrichment: Mapping, geneset_files) -> str:
+    """The enrichment sentence, from the settings the GSEA rules recorded."""
+    permutations = {settings["permutations"] for settings in gsea_settings.values()}
+    seeds = {settings["seed"] for settings in gsea_settings.values()}
+    gseapy_used = {settings["gseapy_version"] for settings in gsea_settings.values()}
+    return (
+        f"Genes were ranked by the DESeq2 Wald statistic and tested for enrichment with preranked GSEA "
+        f"(gseapy {_join(sorted(gseapy_used))}; {_join(sorted(map(str, permutations)))} gene-set permutations, "
+        f"random seed {_join(sorted(map(str, seeds)))}, weight 1, set sizes {enrichment['min_size']} to "
+        f"{enrichment['max_size']} genes after matching, at least {enrichment['min_coverage']:.0%} of each set's "
+        f"genes found in the data). Gene sets came from local GMT files (no download): "
+        + "; ".join(f"`{label}` (SHA-256 {digest[:16]}…)" for label, digest in geneset_files)
+        + ". The bundled sets were curated for this workflow from the literature; their sources are listed in "
+        "resources/genesets/README.md."
+    )
