@@ -6,11 +6,13 @@ rule write_methods:
         sheet=config["samples"],
         de=expand("results/de/{contrast}/deseq2.tsv", contrast=CONTRASTS),
         settings=expand(
-            "results/enrichment/{contrast}/gsea_settings.json", contrast=CONTRASTS
+            "results/enrichment/{contrast}/gsea_settings.json",
+            contrast=RANKED_CONTRASTS,
         ),
-        gsea=expand("results/enrichment/{contrast}/gsea.tsv", contrast=CONTRASTS),
+        gsea=expand("results/enrichment/{contrast}/gsea.tsv", contrast=RANKED_CONTRASTS),
         coverage=expand(
-            "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
+            "results/enrichment/{contrast}/geneset_coverage.tsv",
+            contrast=RANKED_CONTRASTS,
         ),
         genesets=get_geneset_files(),
     output:
@@ -30,6 +32,7 @@ rule write_methods:
         quantification=config["quantification"],
         design=config["design"],
         contrasts=config["contrasts"],
+        ranked_contrasts=RANKED_CONTRASTS,
         deseq2=config["deseq2"],
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),

@@ -16,15 +16,16 @@ def main(snakemake, logger):
     params = snakemake.params
     names = [contrast["name"] for contrast in params.contrasts]
     settings = {}
-    for name, path in zip(names, snakemake.input.settings, strict=True):
+    for name, path in zip(params.ranked_contrasts, snakemake.input.settings, strict=True):
         with open(path) as handle:
             settings[name] = json.load(handle)
     de_results = {
         name: pd.read_csv(path, sep="\t", dtype={"gene_id": str, "gene_name": str})
         for name, path in zip(names, snakemake.input.de, strict=True)
     }
-    gsea_results = {name: pd.read_csv(path, sep="\t") for name, path in zip(names, snakemake.input.gsea, strict=True)}
-    coverages = {name: pd.read_csv(path, sep="\t") for name, path in zip(names, snakemake.input.coverage, strict=True)}
+    ranked = params.ranked_contrasts
+    gsea_results = {name: pd.read_csv(path, sep="\t") for name, path in zip(ranked, snakemake.input.gsea, strict=True)}
+    coverages = {name: pd.read_csv(path, sep="\t") for name, path in zip(ranked, snakemake.input.coverage, strict=True)}
     versions = imported_versions()
     for name, used in settings.items():
         if used["gseapy_version"] != versions["gseapy"]:

@@ -212,6 +212,26 @@ def check_same_transcripts(tables: Mapping[str, pd.DataFrame], paths: Mapping[st
             )
 
 
+def read_mapped_transcripts(
+    quant_paths: Mapping[str, str], file_format: str, tx2gene: pd.DataFrame, tx2gene_source: str
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Every sample's checked transcript table, and the tx2gene rows (gene_id, gene_name) of its transcripts.
+
+    All files must list the same transcripts, each of them in the tx2gene table.
+    """
+    tables = {sample: read_transcript_table(path, file_format) for sample, path in quant_paths.items()}
+    check_same_transcripts(tables, quant_paths)
+    first_sample = next(iter(tables))
+    mapped = match_identifiers(
+        pd.Index(tables[first_sample]["transcript_id"]),
+        pd.Index(tx2gene["transcript_id"]),
+        "transcript",
+        f"quant file '{quant_paths[first_sample]}'",
+        f"transcript → gene table '{tx2gene_source}'",
+    )
+    return tables, tx2gene.set_index("transcript_id").loc[mapped]
+
+
 def summarise_transcripts(
     quant_paths: Mapping[str, str],
     file_format: str,
@@ -223,18 +243,8 @@ def summarise_transcripts(
     from pytximport import tximport
     from pytximport.definitions import TranscriptData
 
-    tables = {sample: read_transcript_table(path, file_format) for sample, path in quant_paths.items()}
-    check_same_transcripts(tables, quant_paths)
-    first_sample = next(iter(tables))
-    transcripts = pd.Index(tables[first_sample]["transcript_id"])
-    mapped = match_identifiers(
-        transcripts,
-        pd.Index(tx2gene["transcript_id"]),
-        "transcript",
-        f"quant file '{quant_paths[first_sample]}'",
-        f"transcript → gene table '{tx2gene_source}'",
-    )
-    mapping = tx2gene.set_index("transcript_id").loc[mapped]
+    tables, mapping = read_mapped_transcripts(quant_paths, file_format, tx2gene, tx2gene_source)
+    transcripts = pd.Index(next(iter(tables.values()))["transcript_id"])
     transcript_gene_map = pd.DataFrame(
         {"transcript_id": transcripts.to_numpy(), "gene_id": mapping["gene_id"].to_numpy()}
     )
@@ -437,35 +447,55 @@ def import_gene_counts(
     """The workflow's import step for every supported format."""
     annotation = read_gene_annotation(gene_annotation_path) if gene_annotation_path else None
     tx2gene = read_tx2gene(tx2gene_path) if tx2gene_path else None
-    levels = {}
-    if file_format == "rsem":
-        levels = {detect_rsem_level(path) for path in quant_paths.values()}
-        if len(levels) > 1:
-            raise WorkflowInputError(
-                "The sample sheet mixes RSEM *.genes.results and *.isoforms.results files; use one kind."
-            )
-    if file_format in ("salmon", "kallisto") or levels == {"isoforms"}:
-        if tx2gene is None and file_format == "rsem":
-            tx2gene = _rsem_tx2gene(next(iter(quant_paths.values())))
-            tx2gene_path = next(iter(quant_paths.values()))
-        if tx2gene is None:
-            raise WorkflowInputError(f"Format '{file_format}' needs quantification.tx2gene in the config.")
-        result = summarise_transcripts(quant_paths, file_format, tx2gene, str(tx2gene_path), counts_from_abundance)
+    if is_transcript_level(quant_paths, file_format):
+        tx2gene, tx2gene_source = transcript_gene_table(quant_paths, file_format, tx2gene, tx2gene_path)
+        result = summarise_transcripts(quant_paths, file_format, tx2gene, tx2gene_source, counts_from_abundance)
         if annotation is not None:
             result.annotation = annotate_genes(result.counts.index, annotation, str(gene_annotation_path))
         return result
-    if file_format == "rsem":
-        counts = read_rsem_genes(quant_paths)
-    elif file_format == "featurecounts":
-        counts = read_featurecounts(quant_paths)
-    elif file_format == "matrix":
-        counts, matrix_names = read_count_matrix(quant_paths)
-        annotation = annotation if annotation is not None else matrix_names
-    else:
-        raise WorkflowInputError(f"Unknown quantification.format '{file_format}'.")
+    counts, file_names = read_gene_level(quant_paths, file_format)
+    annotation = annotation if annotation is not None else file_names
     if annotation is None and tx2gene is not None:
         annotation = tx2gene[["gene_id", "gene_name"]]
     return GeneCounts(counts, annotate_genes(counts.index, annotation, str(gene_annotation_path)))
+
+
+def read_gene_level(quant_paths: Mapping[str, str], file_format: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Rounded gene counts of gene-level files, and the gene names a count matrix carries (else None)."""
+    if file_format == "rsem":
+        return read_rsem_genes(quant_paths), None
+    if file_format == "featurecounts":
+        return read_featurecounts(quant_paths), None
+    if file_format == "matrix":
+        return read_count_matrix(quant_paths)
+    raise WorkflowInputError(f"Unknown quantification.format '{file_format}'.")
+
+
+def is_transcript_level(quant_paths: Mapping[str, str], file_format: str) -> bool:
+    """Whether the files are transcript tables to summarise to genes (salmon, kallisto, RSEM isoforms)."""
+    if file_format != "rsem":
+        return file_format in ("salmon", "kallisto")
+    levels = {detect_rsem_level(path) for path in quant_paths.values()}
+    if len(levels) > 1:
+        raise WorkflowInputError(
+            "The sample sheet mixes RSEM *.genes.results and *.isoforms.results files; use one kind."
+        )
+    return levels == {"isoforms"}
+
+
+def transcript_gene_table(
+    quant_paths: Mapping[str, str], file_format: str, tx2gene: pd.DataFrame | None, tx2gene_path: str | None
+) -> tuple[pd.DataFrame, str]:
+    """The transcript → gene table for transcript-level files and where it came from.
+
+    RSEM isoform files carry their own gene_id column, used when no tx2gene is configured.
+    """
+    if tx2gene is not None:
+        return tx2gene, str(tx2gene_path)
+    if file_format == "rsem":
+        first = str(next(iter(quant_paths.values())))
+        return _rsem_tx2gene(first), first
+    raise WorkflowInputError(f"Format '{file_format}' needs quantification.tx2gene in the config.")
 
 
 def _rsem_tx2gene(path: str) -> pd.DataFrame:

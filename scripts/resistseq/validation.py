@@ -227,14 +227,22 @@ def contrast_errors(
         key = f"{config_label}: key 'contrasts[{index}]' ('{contrast['name']}')"
         if not SAFE_ID.match(contrast["name"]):
             messages.append(f"{key}: name is not safe as a file name. Use letters, digits, '.', '_' or '-'.")
+        if not is_pairwise(contrast):
+            continue  # general_contrast_errors checks the other kinds
         variable = contrast["variable"]
         if variable not in sheet.columns:
             messages.append(
                 f"{key}: variable '{variable}' is not a column of {sheet_path} (columns: {', '.join(sheet.columns)})."
             )
             continue
-        if in_design and variable not in in_design:
-            messages.append(f"{key}: variable '{variable}' is not in the design '{design}'. Add it to the design.")
+        used, own_design = in_design, contrast.get("design", design)
+        if "design" in contrast:
+            try:
+                used = set(design_variables(own_design))
+            except Exception:
+                used = set()
+        if used and variable not in used:
+            messages.append(f"{key}: variable '{variable}' is not in the design '{own_design}'. Add it to the design.")
         levels = sheet[variable].value_counts()
         for role in ("reference", "target"):
             level = contrast[role]
@@ -250,6 +258,105 @@ def contrast_errors(
                 )
         if contrast["reference"] == contrast["target"]:
             messages.append(f"{key}: reference and target are both '{contrast['reference']}'.")
+    return messages
+
+
+PAIRWISE_KEYS = ("variable", "reference", "target")
+
+
+def is_pairwise(contrast: Mapping) -> bool:
+    """nf-core's {name, variable, reference, target}; general_contrast_errors reports incomplete ones."""
+    complete = all(key in contrast for key in PAIRWISE_KEYS)
+    return complete and contrast.get("test", "wald") != "lrt" and "coefficients" not in contrast
+
+
+def general_contrast_errors(
+    contrasts: list[Mapping], design: str, sheet: pd.DataFrame, config_label: str, sheet_path: str
+) -> list[str]:
+    """Checks of the keys beyond nf-core's pairwise contrast: LRTs, coefficients, own designs,
+    reference levels and thresholds; unknown levels and coefficients are named with the fix."""
+    from resistseq.contrasts import ContrastSpec, contrast_metadata, contrast_vector, design_matrix, is_nested
+
+    messages = []
+    global_design_problems = bool(design_errors(design, sheet, config_label, sheet_path))
+    for index, contrast in enumerate(contrasts):
+        key = f"{config_label}: key 'contrasts[{index}]' ('{contrast['name']}')"
+        lrt = contrast.get("test", "wald") == "lrt"
+        pairwise_keys = [name for name in PAIRWISE_KEYS if name in contrast]
+        if lrt and ("coefficients" in contrast or pairwise_keys or "reduced" not in contrast):
+            messages.append(
+                f"{key}: a likelihood-ratio test (test: lrt) takes 'reduced' (a formula such as '~ condition') "
+                "and no 'coefficients', 'variable', 'reference' or 'target'."
+            )
+            continue
+        if not lrt and "reduced" in contrast:
+            messages.append(f"{key}: 'reduced' needs 'test: lrt'.")
+            continue
+        if "coefficients" in contrast and pairwise_keys:
+            messages.append(
+                f"{key}: give either 'coefficients' or 'variable'/'reference'/'target', not both "
+                f"(found {', '.join(pairwise_keys)})."
+            )
+            continue
+        if not lrt and "coefficients" not in contrast and len(pairwise_keys) < len(PAIRWISE_KEYS):
+            messages.append(
+                f"{key}: needs 'variable', 'reference' and 'target' (a pairwise contrast), 'coefficients', "
+                "or 'test: lrt' with 'reduced'."
+            )
+            continue
+        threshold = contrast.get("lfc_threshold", 0) or 0
+        alternative = contrast.get("alt_hypothesis", "greaterAbs")
+        if lrt and (threshold or alternative != "greaterAbs"):
+            messages.append(f"{key}: 'lfc_threshold' and 'alt_hypothesis' apply to Wald tests, not to test: lrt.")
+        if alternative == "lessAbs" and threshold <= 0:
+            messages.append(f"{key}: alt_hypothesis lessAbs needs an lfc_threshold above 0.")
+        own_design = contrast.get("design", design)
+        if "design" not in contrast and global_design_problems:
+            continue  # design_errors has reported them
+        if "design" in contrast:
+            categorical = [contrast["variable"]] if "variable" in contrast else []
+            problems = design_errors(own_design, sheet, key, sheet_path, categorical)
+            if problems:
+                messages += problems
+                continue
+        try:
+            variables = design_variables(own_design) + (design_variables(contrast["reduced"]) if lrt else [])
+        except Exception as error:  # formulaic raises several parser exception types
+            messages.append(f"{key}: cannot parse formula ({error}).")
+            continue
+        missing = sorted({variable for variable in variables if variable not in sheet.columns})
+        if missing:
+            messages.append(f"{key}: formula uses column(s) {', '.join(missing)} that {sheet_path} does not have.")
+            continue
+        level_problems = []
+        for variable, level in (contrast.get("reference_levels") or {}).items():
+            if variable not in variables:
+                level_problems.append(
+                    f"{key}: reference_levels names '{variable}', which the design '{own_design}' does not use."
+                )
+            elif str(level) not in set(sheet[variable]):
+                level_problems.append(
+                    f"{key}: reference level '{level}' does not occur in column '{variable}' of {sheet_path} "
+                    f"(levels: {', '.join(sorted(set(sheet[variable])))})."
+                )
+        if level_problems:
+            messages += level_problems
+            continue
+        spec = ContrastSpec.from_config(contrast, design)
+        metadata = contrast_metadata(sheet.set_index("sample", drop=False), spec.model_formulas, spec.reference_levels)
+        if lrt:
+            full = design_matrix(spec.design, metadata).to_numpy(dtype=float)
+            reduced = design_matrix(spec.reduced, metadata).to_numpy(dtype=float)
+            if not is_nested(full, reduced):
+                messages.append(
+                    f"{key}: the reduced formula '{spec.reduced}' must be nested in the design '{spec.design}' "
+                    "with fewer coefficients (drop terms of the design to make it)."
+                )
+        elif "coefficients" in contrast:
+            try:
+                contrast_vector(spec, metadata)
+            except WorkflowInputError as error:
+                messages.append(f"{key}: {error}")
     return messages
 
 
@@ -331,24 +438,25 @@ def check_inputs(
         quantification["counts_from_abundance"] = "no"  # YAML reads an unquoted `no` as false
     messages = schema_errors(config, config_schema, config_label)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     sheet_path = str(config["samples"])
     sheet = read_sample_sheet(sheet_path)
     messages = sample_sheet_errors(sheet, sheet_schema, sheet_path)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     design = config.get("design", "~ condition")
     min_replicates = config.get("deseq2", {}).get("min_replicates", 2)
-    contrast_variables = [contrast["variable"] for contrast in config["contrasts"]]
+    contrast_variables = [contrast["variable"] for contrast in config["contrasts"] if "variable" in contrast]
     messages += design_errors(design, sheet, config_label, sheet_path, contrast_variables)
     messages += contrast_errors(config["contrasts"], design, sheet, config_label, sheet_path, min_replicates)
+    messages += general_contrast_errors(config["contrasts"], design, sheet, config_label, sheet_path)
     messages += input_file_errors(config, sheet, config_label, sheet_path)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     return sheet.set_index("sample", drop=False, verify_integrity=True)
 
 
-def _joined(messages: list[str]) -> str:
+def join_messages(messages: list[str]) -> str:
     if len(messages) == 1:
         return messages[0]
     return f"{len(messages)} problems with the inputs:\n" + "\n".join(f"  - {m}" for m in messages)
