@@ -10,9 +10,11 @@ sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
+from resistseq.geneids import table_path
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
+GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
 PAM50_CENTROIDS = str(WORKFLOW_DIR / "resources" / "pam50" / "centroids.tsv")
 CONFIG_LABEL = (
     ", ".join(str(path) for path in workflow.overwrite_configfiles)
@@ -81,6 +83,11 @@ def get_annotation_inputs(wildcards):
         for key in ("tx2gene", "gene_annotation")
         if quantification.get(key)
     }
+
+
+def get_geneid_table():
+    """The offline gene ID table of quantification.organism, or None for 'none'."""
+    return table_path(GENEID_TABLES, config["quantification"]["organism"])
 
 
 def get_contrast(wildcards):

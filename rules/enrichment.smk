@@ -30,6 +30,7 @@ rule run_gsea:
         min_coverage=config["enrichment"]["min_coverage"],
         plot_sets=config["enrichment"]["plot_sets"],
         geneset_labels=get_geneset_labels(),
+        geneid_table=get_geneid_table(),
     script:
         "../scripts/run_gsea.py"
 
@@ -55,5 +56,6 @@ rule run_ora:
         max_size=config["enrichment"]["max_size"],
         min_coverage=config["enrichment"]["min_coverage"],
         geneset_labels=get_geneset_labels(),
+        geneid_table=get_geneid_table(),
     script:
         "../scripts/run_ora.py"

@@ -18,5 +18,7 @@ rule import_quantifications:
         quant_paths=get_quant_paths(),
         file_format=config["quantification"]["format"],
         counts_from_abundance=config["quantification"]["counts_from_abundance"],
+        gene_name_column=config["quantification"]["gene_name_column"],
+        geneid_table=get_geneid_table(),
     script:
         "../scripts/import_quantifications.py"

@@ -9,6 +9,10 @@ rule write_methods:
             "results/enrichment/{contrast}/gsea_settings.json", contrast=CONTRASTS
         ),
         genesets=get_geneset_files(),
+        annotation="results/counts/gene_annotation.tsv",
+        coverage=expand(
+            "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
+        ),
     output:
         methods="results/methods.md",
     log:
@@ -28,5 +32,6 @@ rule write_methods:
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),
         outlier_ratio=config["qc"]["outlier_distance_ratio"],
+        geneid_table=get_geneid_table(),
     script:
         "../scripts/write_methods.py"

@@ -23,6 +23,7 @@ rule score_signatures:
         max_size=config["enrichment"]["max_size"],
         min_coverage=config["enrichment"]["min_coverage"],
         geneset_labels=get_geneset_labels(),
+        geneid_table=get_geneid_table(),
     script:
         "../scripts/score_signatures.py"
 

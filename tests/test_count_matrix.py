@@ -267,3 +267,45 @@ def test_real_pasilla_matrix():
     result = imported(str(path), ["untreated1", "treated3"], geneid_table_path=HUMAN)
     assert result.counts.shape == (14599, 2)
     assert result.counts.loc["FBgn0000008"].tolist() == [92, 70]
+
+
+# --- gene sets with old or alias symbols --------------------------------------------------------
+
+
+def test_gmt_alias_symbols_are_mapped_to_the_current_symbols_the_data_carry():
+    from resistseq.genesets import current_symbols
+
+    human = load_gene_table(HUMAN)
+    sets = {"HER2_OLD": ["HER2", "C17orf37", "GRB7", "NOTINDATA"], "BOTH": ["ERBB2", "HER2"]}
+    data = ["ERBB2", "MIEN1", "GRB7"]
+    updated, remaps = current_symbols(sets, {"HER2_OLD": "old.gmt", "BOTH": "old.gmt"}, human.aliases, data)
+    assert updated == {"HER2_OLD": ["ERBB2", "MIEN1", "GRB7", "NOTINDATA"], "BOTH": ["ERBB2"]}
+    assert remaps.to_dict("records") == [
+        {"term": "HER2_OLD", "source": "old.gmt", "listed": "HER2", "current": "ERBB2"},
+        {"term": "HER2_OLD", "source": "old.gmt", "listed": "C17orf37", "current": "MIEN1"},
+        {"term": "BOTH", "source": "old.gmt", "listed": "HER2", "current": "ERBB2"},
+    ]
+    # A listed symbol the data carry is never remapped, even when it is someone's alias.
+    unchanged, none = current_symbols({"S": ["HER2"]}, {}, human.aliases, ["HER2", "ERBB2"])
+    assert unchanged == {"S": ["HER2"]} and none.empty
+
+
+def test_methods_text_reports_named_share_and_each_sets_share():
+    from resistseq.methods import gene_naming_text
+
+    annotation = pd.DataFrame(
+        {
+            "gene_id": ["1", "2", "3", "4"],
+            "gene_name": ["A", "B", "C", "4"],
+            "name_source": ["annotation", "geneids", "geneids", "id"],
+        }
+    )
+    coverage = pd.DataFrame(
+        {"term": ["SET1", "SET2"], "set_size": [10, 4], "genes_found": [9, 1], "share_found": [0.9, 0.25]}
+    )
+    text = gene_naming_text(annotation, coverage, "cov.tsv", "human", "source: test")
+    assert text == (
+        "Gene symbols came from the inputs, then the offline `human` gene ID table (source: test): 3 of 4 genes "
+        "(75.0%) have a symbol: 1 from the input's annotation; 2 from the gene ID table; 1 without a symbol (keep "
+        "their ID). Share of each gene set's genes found among the ranked genes: SET1 9/10 (90%); SET2 1/4 (25%)."
+    )

@@ -70,7 +70,7 @@ class MatrixLayout:
         )
         return (
             f"count matrix '{self.path}': {separator}-separated; gene IDs from {id_text}; "
-            f"symbols from {repr(self.name_column) if self.name_column else 'no column'}; "
+            f"{f'symbols from column {self.name_column!r}' if self.name_column else 'no symbol column'}; "
             f"samples {samples}; skipped columns: {', '.join(self.skipped_columns) or 'none'}"
         )
 

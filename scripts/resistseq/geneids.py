@@ -53,7 +53,7 @@ class GeneIdTable:
 
 
 def load_gene_table(path: str | os.PathLike) -> GeneIdTable:
-    note = _build_note(path)
+    note = table_note(path)
     try:
         # No comment character: symbols such as 'RDH#2' hold '#'; the build note is the one first line.
         table = pd.read_csv(
@@ -67,7 +67,7 @@ def load_gene_table(path: str | os.PathLike) -> GeneIdTable:
     return GeneIdTable(table, f"{Path(path).name} ({note or 'no build note'})")
 
 
-def _build_note(path: str | os.PathLike) -> str:
+def table_note(path: str | os.PathLike) -> str:
     """The '# source: ...' line the build script writes first."""
     import gzip
 
