@@ -309,3 +309,11 @@ def test_methods_text_reports_named_share_and_each_sets_share():
         "(75.0%) have a symbol: 1 from the input's annotation; 2 from the gene ID table; 1 without a symbol (keep "
         "their ID). Share of each gene set's genes found among the ranked genes: SET1 9/10 (90%); SET2 1/4 (25%)."
     )
+
+
+def test_windows_line_endings_and_byte_order_mark(tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_bytes(b"\xef\xbb\xbfgene_id,S1,S2\r\nG1,1,2\r\nG2,3,4\r\n")
+    result = imported(str(path), ["S1", "S2"])
+    assert result.counts.to_dict() == {"S1": {"G1": 1, "G2": 3}, "S2": {"G1": 2, "G2": 4}}
+    assert matrix_layout(str(path), ["S1"]).id_column == "gene_id"

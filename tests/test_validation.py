@@ -341,6 +341,19 @@ def test_matrix_without_a_column_for_a_sample(config):
     )
 
 
+def test_r_write_table_matrix_passes_and_a_missing_symbol_column_is_named(config):
+    header = "\t".join(f'"{sample}"' for sample, *_ in ROWS)
+    Path("counts.txt").write_text(header + '\n"ENSG00000141736"\t1\t2\t3\t4\t5\t6\n')
+    write_sheet([(sample, condition, batch, "counts.txt") for sample, condition, batch in ROWS])
+    config["quantification"] = {"format": "matrix"}
+    assert list(check_inputs(config, CONFIG_SCHEMA, SHEET_SCHEMA, LABEL).index) == [s for s, *_ in ROWS]
+    config["quantification"]["gene_name_column"] = "symbol"
+    assert problems(config) == (
+        "Count matrix 'counts.txt' has no column 'symbol' (quantification.gene_name_column); its columns: "
+        "P1, P2, P3, R1, R2, R3. Set the key to the column that holds the gene symbols."
+    )
+
+
 @pytest.fixture
 def pasilla():
     folder = SHARED / "data" / "pasilla"
