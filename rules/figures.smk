@@ -82,6 +82,7 @@ rule plot_geneset_heatmap:
     params:
         groups=get_group_levels(),
         geneset_labels=get_geneset_labels(),
+        geneid_table=get_geneid_table(),
     script:
         "../scripts/plot_geneset_heatmap.py"
 
