@@ -14,9 +14,11 @@ from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
 from resistseq.inputcheck import check_quantifications
 from resistseq.overlap import overlap_groups
+from resistseq.geneids import table_path
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
+GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
 PAM50_CENTROIDS = str(WORKFLOW_DIR / "resources" / "pam50" / "centroids.tsv")
 CONFIG_LABEL = (
     ", ".join(str(path) for path in workflow.overwrite_configfiles)
@@ -104,6 +106,12 @@ def get_annotation_inputs(wildcards):
         for key in ("tx2gene", "gene_annotation")
         if quantification.get(key)
     }
+
+
+def get_geneid_table(wildcards=None):
+    """The offline gene ID table of quantification.organism, as a named input ({} for 'none')."""
+    path = table_path(GENEID_TABLES, config["quantification"]["organism"])
+    return {"geneid_table": path} if path else {}
 
 
 def get_contrast(wildcards):

@@ -9,7 +9,8 @@ def main(snakemake, logger):
 
     import pandas as pd
 
-    from resistseq.methods import imported_versions, methods_markdown, sha256
+    from resistseq.geneids import table_note
+    from resistseq.methods import gene_naming_text, imported_versions, methods_markdown, sha256
     from resistseq.runtime import atomic_path
     from resistseq.validation import read_sample_sheet
 
@@ -46,6 +47,13 @@ def main(snakemake, logger):
             (label, sha256(path)) for label, path in zip(params.geneset_labels, snakemake.input.genesets, strict=True)
         ],
         outlier_ratio=params.outlier_ratio,
+        gene_naming=gene_naming_text(
+            pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False),
+            pd.read_csv(snakemake.input.coverage[0], sep="\t"),
+            snakemake.input.coverage[0],
+            params.quantification["organism"],
+            table_note(snakemake.input.get("geneid_table")) if snakemake.input.get("geneid_table") else "",
+        ),
     )
     with atomic_path(snakemake.output.methods) as temporary:
         temporary.write_text(text)
