@@ -18,6 +18,7 @@ include: "rules/figures_signatures.smk"
 include: "rules/signatures.smk"
 include: "rules/hypothesis.smk"
 include: "rules/qc.smk"
+include: "rules/interactive.smk"
 include: "rules/report.smk"
 include: "rules/provenance.smk"
 
