@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from browser import EXTERNAL_RESOURCE, chromium_available, inspect_report
 from scipy import stats
 
 from resistseq.diagnostics import (
@@ -35,15 +36,6 @@ from resistseq.interactive import (
     volcano_spec,
 )
 from resistseq.plots import pca
-
-# A resource the browser would fetch: script/link/img/iframe sources, ES module imports, CSS imports.
-EXTERNAL_RESOURCE = re.compile(
-    r"<(?:script|link|img|iframe|embed|source)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//"
-    r"|\bimport\b[^;\n]{0,200}?\bfrom\s*[\"'](?:https?:)?//"
-    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//",
-    re.IGNORECASE,
-)
-
 
 def de_results(genes: int = 60, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
@@ -314,3 +306,19 @@ def test_gene_count_and_pca_figures_draw_their_data():
     heatmap = plot_pc_associations(table)
     image = heatmap.axes[0].images[0].get_array()
     np.testing.assert_allclose(image[0], table.loc[table["column"] == "condition", "r_squared"])
+
+
+@pytest.mark.skipif(not chromium_available(), reason="chromium or playwright not installed")
+def test_browser_check_sees_a_request_from_an_embedded_page(tmp_path):
+    """The offline check of the report test would catch a page that loads a script from the network."""
+    import base64
+
+    inner = "<html><body><script src='http://127.0.0.1:9/vega.js'></script></body></html>"
+    uri = "data:text/html;base64," + base64.b64encode(inner.encode()).decode()
+    report = tmp_path / "report.html"
+    report.write_text(
+        "<html><body><p>report</p><iframe src='" + uri + "'></iframe>"
+        "<script>var categories = {}, results = {};</script></body></html>"
+    )
+    page = inspect_report(report)
+    assert page["outside"] == ["http://127.0.0.1:9/vega.js"]

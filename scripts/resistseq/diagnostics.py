@@ -52,12 +52,15 @@ def plot_pvalue_histogram(results: pd.DataFrame, summary: pd.DataFrame, contrast
     kept = results.loc[results["padj"].notna() & results["pvalue"].notna(), "pvalue"]
     removed = results.loc[results["padj"].isna() & results["pvalue"].notna(), "pvalue"]
     figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    filtered_label = (
+        f"filtered, baseMean < {row['basemean_threshold']:.3g} ({len(removed)})" if len(removed) else "filtered: none"
+    )
     axis.hist(
         [kept, removed],
         bins=edges,
         stacked=True,
         color=["#0072B2", "#BBBBBB"],
-        label=[f"tested ({len(kept)})", f"filtered, baseMean < {row['basemean_threshold']:.3g} ({len(removed)})"],
+        label=[f"tested ({len(kept)})", filtered_label],
         edgecolor="white",
         linewidth=0.4,
     )
@@ -90,13 +93,14 @@ def plot_gene_counts(
 ):
     """Normalised counts (+0.5, log axis, as DESeq2's plotCounts) per group, one panel per gene."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     apply_style()
     colours = group_colours(colour_levels)
     duplicated = genes["gene_name"].duplicated(keep=False)
     columns = min(GENE_PANEL_COLUMNS, max(len(genes), 1))
     rows = max(1, int(np.ceil(len(genes) / columns)))
-    figure, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH, 1.5 * rows + 0.4), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH, 1.75 * rows + 0.4), squeeze=False)
     order = [level for level in levels if level in set(samples[variable])]
     for axis, (_, gene), is_duplicate in zip(axes.flat, genes.iterrows(), duplicated):
         values = normalised.loc[gene["gene_id"], samples.index] + 0.5
@@ -106,15 +110,19 @@ def plot_gene_counts(
             offsets = np.linspace(-0.15, 0.15, len(members)) if len(members) > 1 else np.zeros(1)
             axis.scatter(position + offsets, values[members], s=12, color=colours.get(level, "#000000"), linewidth=0)
         axis.set_yscale("log")
+        # Ticks at 1, 2 and 5 per decade: a panel spanning less than a decade still gets labels.
+        axis.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.yaxis.set_minor_formatter(NullFormatter())
+        axis.tick_params(axis="y", labelsize=6)
         axis.set_xticks(range(len(order)), order, rotation=30, ha="right")
         axis.set_xlim(-0.5, len(order) - 0.5)
         name = f"{gene['gene_name']} ({gene['gene_id']})" if is_duplicate else gene["gene_name"]
         padj = "NA" if pd.isna(gene["padj"]) else f"{gene['padj']:.2g}"
-        axis.set_title(f"{name}\nlog2FC {gene['log2FoldChange']:.2f}, padj {padj}", fontsize=7)
+        axis.set_title(f"{name}\nlog2FC {gene['log2FoldChange']:.2f}\npadj {padj}", fontsize=6.5)
     for axis in list(axes.flat)[len(genes) :]:
         axis.set_visible(False)
-    for axis in axes[:, 0]:
-        axis.set_ylabel("normalised count + 0.5")
+    figure.supylabel("normalised count + 0.5", fontsize=8)
     figure.suptitle(f"{contrast}: declared key genes, then the top {TOP_GENES} by padj", fontsize=9)
     figure.tight_layout()
     return figure

@@ -91,6 +91,7 @@ def table_page(frame: pd.DataFrame, title: str, note: str, table_id: str) -> str
         layout={"top1": "searchBuilder"},
         buttons=TABLE_BUTTONS,
         classes="display compact",
+        scrollX=True,
     )
     body = f"<p class='note'>{note}</p>\n{generate_init_offline_itables_html(bundle)}\n{table}"
     return page(title, body)
