@@ -33,7 +33,9 @@ def main(snakemake, logger):
     for path, text in pages.items():
         with atomic_path(path) as temporary:
             temporary.write_text(text, encoding="utf-8")
-    logger.info("%s: %d of %d tested genes drawn in the volcano, %d in the MA plot", contrast, len(volcano), tested, len(ma))
+    logger.info(
+        "%s: %d of %d tested genes drawn in the volcano, %d in the MA plot", contrast, len(volcano), tested, len(ma)
+    )
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

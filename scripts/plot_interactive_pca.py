@@ -18,8 +18,13 @@ def main(snakemake, logger):
     scores, explained = pca(vst, PCA_GENES)
     top = min(PCA_GENES, len(vst))
     spec = pca_spec(
-        scores, explained, samples.loc[scores.index], groups["variable"], groups["levels"],
-        covariates[0] if covariates else None, top,
+        scores,
+        explained,
+        samples.loc[scores.index],
+        groups["variable"],
+        groups["levels"],
+        covariates[0] if covariates else None,
+        top,
     )
     note = (
         "Interactive PCA of the VST counts (the same PCA as the static figure). Hover a sample for its "

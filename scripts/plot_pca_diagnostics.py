@@ -23,7 +23,9 @@ def main(snakemake, logger):
     if left_out:
         logger.info("sheet columns left out (one value, or a different value for every sample): %s", left_out)
     write_table(associations, snakemake.output.table)
-    save_figure(plot_scree(explained, top), snakemake.output.scree_pdf, snakemake.output.scree_png, snakemake.output.scree_svg)
+    save_figure(
+        plot_scree(explained, top), snakemake.output.scree_pdf, snakemake.output.scree_png, snakemake.output.scree_svg
+    )
     save_figure(
         plot_pc_associations(associations),
         snakemake.output.associations_pdf,

@@ -13,9 +13,7 @@ def main(snakemake, logger):
     results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
     gsea = pd.read_csv(snakemake.input.gsea, sep="\t", dtype={"term": str, "leading_edge": str})
     pages = {
-        snakemake.output.de: de_table_page(
-            results, contrast, snakemake.params.alpha, snakemake.params.lfc_threshold
-        ),
+        snakemake.output.de: de_table_page(results, contrast, snakemake.params.alpha, snakemake.params.lfc_threshold),
         snakemake.output.gsea: gsea_table_page(gsea, contrast),
     }
     for path, text in pages.items():

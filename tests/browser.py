@@ -85,7 +85,11 @@ def inspect_report(report: Path, interactive: dict | None = None) -> dict:
     outside: list[str] = []
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 900}
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 900},
         )
         try:
             page = context.new_page()
@@ -93,7 +97,10 @@ def inspect_report(report: Path, interactive: dict | None = None) -> dict:
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.on("requestfailed", lambda request: failed.append(request.url))
             # Every request of every frame, the embedded pages' too.
-            context.on("request", lambda request: outside.append(request.url) if not request.url.startswith(LOCAL_SCHEMES) else None)
+            context.on(
+                "request",
+                lambda request: outside.append(request.url) if not request.url.startswith(LOCAL_SCHEMES) else None,
+            )
             page.goto(report.resolve().as_uri(), wait_until="load")
             page.wait_for_function("document.body.innerText.length > 0")
             listed = page.evaluate(INSPECT_RESULTS)

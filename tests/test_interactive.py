@@ -37,6 +37,7 @@ from resistseq.interactive import (
 )
 from resistseq.plots import pca
 
+
 def de_results(genes: int = 60, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     base_mean = rng.lognormal(4, 2, genes)
@@ -293,7 +294,9 @@ def test_gene_count_and_pca_figures_draw_their_data():
     results = de_results(genes=20)
     normalised = pd.DataFrame(rng.uniform(1, 100, (20, 4)), index=results["gene_id"], columns=samples.index)
     genes = chosen_genes(results, ["GENE2"], top=3)
-    figure = plot_gene_counts(normalised, samples, genes, "condition", ["parental", "resistant"], ["parental", "resistant"], "c")
+    figure = plot_gene_counts(
+        normalised, samples, genes, "condition", ["parental", "resistant"], ["parental", "resistant"], "c"
+    )
     first = figure.axes[0]
     drawn = np.concatenate([collection.get_offsets()[:, 1] for collection in first.collections])
     np.testing.assert_allclose(sorted(drawn), sorted(normalised.loc[genes["gene_id"].iloc[0]] + 0.5))

@@ -102,7 +102,8 @@ def plot_gene_counts(
     rows = max(1, int(np.ceil(len(genes) / columns)))
     figure, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH, 1.75 * rows + 0.4), squeeze=False)
     order = [level for level in levels if level in set(samples[variable])]
-    for axis, (_, gene), is_duplicate in zip(axes.flat, genes.iterrows(), duplicated):
+    # More panels than genes: the spare ones are hidden below.
+    for axis, (_, gene), is_duplicate in zip(axes.flat, genes.iterrows(), duplicated, strict=False):
         values = normalised.loc[gene["gene_id"], samples.index] + 0.5
         for position, level in enumerate(order):
             members = samples.index[samples[variable] == level]
@@ -174,9 +175,7 @@ def pc_associations(
                     "pvalue": pvalue,
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["pc", "variance_explained", "column", "type", "levels", "r_squared", "pvalue"]
-    )
+    return pd.DataFrame(rows, columns=["pc", "variance_explained", "column", "type", "levels", "r_squared", "pvalue"])
 
 
 def plot_scree(explained: np.ndarray, top: int, pcs: int = SCREE_PCS):
@@ -189,7 +188,7 @@ def plot_scree(explained: np.ndarray, top: int, pcs: int = SCREE_PCS):
     figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 2.4))
     axis.bar(positions, shown, color="#0072B2", width=0.7, label="per PC")
     axis.plot(positions, np.cumsum(shown), color="#D55E00", marker="o", markersize=3, label="cumulative")
-    for position, value in zip(positions, shown):
+    for position, value in zip(positions, shown, strict=True):
         axis.annotate(f"{value:.0f}", (position, value), ha="center", va="bottom", fontsize=6)
     axis.set_xticks(positions, [f"PC{p}" for p in positions])
     axis.set_ylim(0, 105)

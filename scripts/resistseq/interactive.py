@@ -292,8 +292,15 @@ def gene_plot_note(kind: str, drawn: int, tested: int, alpha: float, lfc_thresho
     )
 
 
-def pca_spec(scores: pd.DataFrame, explained: np.ndarray, samples: pd.DataFrame, colour_by: str,
-             levels: Sequence[str], shape_by: str | None, top: int) -> dict:
+def pca_spec(
+    scores: pd.DataFrame,
+    explained: np.ndarray,
+    samples: pd.DataFrame,
+    colour_by: str,
+    levels: Sequence[str],
+    shape_by: str | None,
+    top: int,
+) -> dict:
     """Interactive PCA of the samples: PC1 against PC2, hover shows the sample and every sheet column."""
     shown = [column for column in samples.columns if column != "quant"]
     components = [column for column in scores.columns[: min(3, scores.shape[1])]]
@@ -312,8 +319,7 @@ def pca_spec(scores: pd.DataFrame, explained: np.ndarray, samples: pd.DataFrame,
             "type": "nominal",
             "scale": {"domain": present, "range": [colours[level] for level in present]},
         },
-        "tooltip": [{"field": column} for column in shown]
-        + [{"field": pc, "format": ".2f"} for pc in components],
+        "tooltip": [{"field": column} for column in shown] + [{"field": pc, "format": ".2f"} for pc in components],
     }
     if shape_by:
         encoding["shape"] = {"field": shape_by, "type": "nominal"}
