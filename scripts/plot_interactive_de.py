@@ -6,8 +6,15 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.interactive import gene_plot_note, gene_points, ma_spec, plot_page, vega_javascript, volcano_spec
-    from resistseq.runtime import atomic_path
+    from resistseq.interactive import (
+        gene_plot_note,
+        gene_points,
+        ma_spec,
+        plot_page,
+        vega_javascript,
+        volcano_spec,
+        write_page,
+    )
 
     contrast = snakemake.wildcards.contrast
     alpha, lfc_threshold = snakemake.params.alpha, snakemake.params.lfc_threshold
@@ -31,8 +38,7 @@ def main(snakemake, logger):
         ),
     }
     for path, text in pages.items():
-        with atomic_path(path) as temporary:
-            temporary.write_text(text, encoding="utf-8")
+        write_page(path, text, logger)
     logger.info(
         "%s: %d of %d tested genes drawn in the volcano, %d in the MA plot", contrast, len(volcano), tested, len(ma)
     )

@@ -6,9 +6,8 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.interactive import PCA_GENES, pca_spec, plot_page, vega_javascript
+    from resistseq.interactive import PCA_GENES, pca_spec, plot_page, vega_javascript, write_page
     from resistseq.plots import pca
-    from resistseq.runtime import atomic_path
     from resistseq.validation import design_variables, read_sample_sheet
 
     vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
@@ -30,8 +29,7 @@ def main(snakemake, logger):
         "Interactive PCA of the VST counts (the same PCA as the static figure). Hover a sample for its "
         "sheet columns and scores on PC1 to PC3; drag to pan, scroll to zoom, double-click to reset."
     )
-    with atomic_path(snakemake.output.html) as temporary:
-        temporary.write_text(plot_page("PCA of the samples", note, spec, vega_javascript()), encoding="utf-8")
+    write_page(snakemake.output.html, plot_page("PCA of the samples", note, spec, vega_javascript()), logger)
     logger.info("PCA of %d samples on %d genes", len(scores), top)
 
 

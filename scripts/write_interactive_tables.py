@@ -6,8 +6,7 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.interactive import de_table_page, gsea_table_page
-    from resistseq.runtime import atomic_path
+    from resistseq.interactive import de_table_page, gsea_table_page, write_page
 
     contrast = snakemake.wildcards.contrast
     results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
@@ -17,9 +16,7 @@ def main(snakemake, logger):
         snakemake.output.gsea: gsea_table_page(gsea, contrast),
     }
     for path, text in pages.items():
-        with atomic_path(path) as temporary:
-            temporary.write_text(text, encoding="utf-8")
-        logger.info("%s: %d bytes", path, len(text.encode()))
+        write_page(path, text, logger)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -153,7 +154,8 @@ def test_volcano_embeds_the_tested_genes_with_the_table_values():
     points, tested = gene_points(results, 0.05, 1.0, ["GENE30"], "log2FoldChange", "neg_log10_pvalue")
     assert tested == len(results) - 1 == len(points)
     spec = vega_spec(plot_page("Volcano", "note", volcano_spec(points, "c", 0.05, 1.0), "/* js */"))
-    records = pd.DataFrame(spec["data"]["values"]).set_index("gene_id")
+    assert spec["data"]["format"]["parse"]["padj"] == "number"
+    records = pd.read_csv(io.StringIO(spec["data"]["values"]), dtype={"gene_id": str}).set_index("gene_id")
     table = results.set_index("gene_id").loc[records.index]
     np.testing.assert_allclose(records["log2FoldChange"], table["log2FoldChange"], rtol=1e-5)
     np.testing.assert_allclose(records["baseMean"], table["baseMean"], rtol=1e-5)
@@ -165,7 +167,7 @@ def test_volcano_embeds_the_tested_genes_with_the_table_values():
     down = (table["padj"] < 0.05) & (table["log2FoldChange"] <= -1)
     assert set(records.index[records["status"] == "up"]) == set(table.index[up])
     assert set(records.index[records["status"] == "down"]) == set(table.index[down])
-    labelled = set(records.loc[records["label"], "gene_name"])
+    labelled = set(records.loc[records["label"] == 1, "gene_name"])
     assert labelled == set(results["gene_name"].iloc[:10]) | {"GENE30"}
     tooltip = [item["field"] for item in spec["layer"][0]["encoding"]["tooltip"]]
     assert {"gene_name", "gene_id", "log2FoldChange", "padj", "baseMean"} <= set(tooltip)
@@ -177,7 +179,8 @@ def test_ma_plot_draws_expressed_genes_on_a_log_axis():
     results.loc[5, "baseMean"] = 0.0
     points, _ = gene_points(results, 0.05, 1.0, [], "baseMean", "log2FoldChange")
     spec = ma_spec(points, "c", 1.0)
-    assert len(spec["data"]["values"]) == int((points["baseMean"] > 0).sum())
+    drawn = pd.read_csv(io.StringIO(spec["data"]["values"]))
+    assert len(drawn) == int((points["baseMean"] > 0).sum()) and (drawn["baseMean"] > 0).all()
     assert spec["layer"][0]["encoding"]["x"]["scale"] == {"type": "log"}
 
 
@@ -325,3 +328,18 @@ def test_browser_check_sees_a_request_from_an_embedded_page(tmp_path):
     )
     page = inspect_report(report)
     assert page["outside"] == ["http://127.0.0.1:9/vega.js"]
+
+
+def test_pages_too_large_for_the_single_file_report_are_flagged(tmp_path, caplog):
+    import logging
+
+    from resistseq.interactive import REPORT_PAGE_LIMIT, page_size_warning, write_page
+
+    assert page_size_warning("a.html", "x" * REPORT_PAGE_LIMIT) is None
+    warning = page_size_warning("a.html", "é" * (REPORT_PAGE_LIMIT // 2 + 1))
+    assert warning.startswith(f"a.html is {REPORT_PAGE_LIMIT + 2:,} bytes") and "--report report.zip" in warning
+    logger = logging.getLogger("test_interactive")
+    with caplog.at_level(logging.INFO, logger="test_interactive"):
+        write_page(str(tmp_path / "big.html"), "x" * (REPORT_PAGE_LIMIT + 1), logger)
+    assert (tmp_path / "big.html").stat().st_size == REPORT_PAGE_LIMIT + 1
+    assert [record.levelname for record in caplog.records] == ["INFO", "WARNING"]

@@ -35,6 +35,10 @@ THINNING_GRID = 200
 # Smallest positive double: a p-value of 0 is drawn at -log10 of it instead of at infinity.
 PVALUE_FLOOR = float(np.finfo(float).tiny)
 STATUS_COLOURS = {"up": UP, "down": DOWN, "not significant": NOT_SIGNIFICANT}
+# Snakemake's single-file report shows an HTML result in an iframe from a base64 data: URL, and
+# Chromium opens data: URLs of at most 2 MiB, so a larger page stays blank there (report.zip keeps
+# pages as files and has no such limit). 2 MiB of base64 hold 1.5 MiB; the rest is headroom.
+REPORT_PAGE_LIMIT = 1_500_000
 
 
 def rounded(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS) -> pd.DataFrame:
@@ -62,6 +66,30 @@ def page(title: str, body: str, head: str = "") -> str:
         f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n{head}</head>\n"
         f"<body>\n<h1>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
     )
+
+
+def page_size_warning(path: str, text: str) -> str | None:
+    """A warning when ``text`` is too large for the single-file report in Chromium-based browsers."""
+    size = len(text.encode("utf-8"))
+    if size <= REPORT_PAGE_LIMIT:
+        return None
+    return (
+        f"{path} is {size:,} bytes: Chrome and Edge show HTML results above {REPORT_PAGE_LIMIT:,} bytes blank "
+        "in the single-file report.html (2 MiB data-URL limit). Open the page directly, or write the report "
+        "as 'snakemake --report report.zip', which keeps each page as a file."
+    )
+
+
+def write_page(path: str, text: str, logger) -> None:
+    """Write an HTML page atomically and log its size, with a warning when the report cannot show it inline."""
+    from resistseq.runtime import atomic_path
+
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    logger.info("%s: %d bytes", path, len(text.encode("utf-8")))
+    warning = page_size_warning(path, text)
+    if warning:
+        logger.warning(warning)
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -216,6 +244,25 @@ GENE_TOOLTIP = [
 ]
 
 
+GENE_COLUMN_TYPES = {
+    "gene_name": "string",
+    "gene_id": "string",
+    "baseMean": "number",
+    "log2FoldChange": "number",
+    "pvalue": "number",
+    "padj": "number",
+    "neg_log10_pvalue": "number",
+    "status": "string",
+    "label": "number",
+}
+
+
+def csv_values(frame: pd.DataFrame, types: Mapping[str, str]) -> dict:
+    """Inline Vega-Lite data as CSV with declared column types: less than half the size of JSON records."""
+    text = frame[list(types)].to_csv(index=False, lineterminator="\n", float_format="%.6g", na_rep="")
+    return {"values": text, "format": {"type": "csv", "parse": dict(types)}}
+
+
 def _gene_scatter_spec(points: pd.DataFrame, x: Mapping, y: Mapping, rules: list[dict], title: str) -> dict:
     colour = {
         "field": "status",
@@ -230,7 +277,7 @@ def _gene_scatter_spec(points: pd.DataFrame, x: Mapping, y: Mapping, rules: list
             "encoding": {"x": x, "y": y, "color": colour, "tooltip": GENE_TOOLTIP},
         },
         {
-            "transform": [{"filter": "datum.label"}],
+            "transform": [{"filter": "datum.label == 1"}],
             "mark": {"type": "text", "align": "left", "dx": 4, "dy": -4, "fontSize": 10},
             "encoding": {"x": x, "y": y, "text": {"field": "gene_name"}},
         },
@@ -247,7 +294,7 @@ def _gene_scatter_spec(points: pd.DataFrame, x: Mapping, y: Mapping, rules: list
         "title": title,
         "width": 560,
         "height": 420,
-        "data": {"values": _records(points)},
+        "data": csv_values(points.assign(label=points["label"].astype(int)), GENE_COLUMN_TYPES),
         "layer": layers,
         "config": {"font": "DejaVu Sans, Arial, sans-serif"},
     }
