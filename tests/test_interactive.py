@@ -181,7 +181,7 @@ def test_ma_plot_draws_expressed_genes_on_a_log_axis():
     spec = ma_spec(points, "c", 1.0)
     drawn = pd.read_csv(io.StringIO(spec["data"]["values"]))
     assert len(drawn) == int((points["baseMean"] > 0).sum()) and (drawn["baseMean"] > 0).all()
-    assert spec["layer"][0]["encoding"]["x"]["scale"] == {"type": "log"}
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
 
 
 def test_plot_page_is_offline_and_escapes_script_ends():

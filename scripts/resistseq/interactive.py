@@ -234,6 +234,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
+# Pixels left beside the outermost points so their labels are not clipped (zoomable plots clip marks).
+LABEL_ROOM = {"padding": 40}
 GENE_TOOLTIP = [
     {"field": "gene_name", "title": "gene"},
     {"field": "gene_id", "title": "gene ID"},
@@ -302,7 +304,7 @@ def _gene_scatter_spec(points: pd.DataFrame, x: Mapping, y: Mapping, rules: list
 
 def volcano_spec(points: pd.DataFrame, contrast: str, alpha: float, lfc_threshold: float) -> dict:
     """Interactive volcano: log2FC against -log10 p-value, coloured as the static one; zoom and hover."""
-    x = {"field": "log2FoldChange", "type": "quantitative", "title": "log2 fold change"}
+    x = {"field": "log2FoldChange", "type": "quantitative", "title": "log2 fold change", "scale": LABEL_ROOM}
     y = {"field": "neg_log10_pvalue", "type": "quantitative", "title": "-log10 p-value"}
     rules = []
     if lfc_threshold > 0:
@@ -316,7 +318,12 @@ def volcano_spec(points: pd.DataFrame, contrast: str, alpha: float, lfc_threshol
 
 def ma_spec(points: pd.DataFrame, contrast: str, lfc_threshold: float) -> dict:
     """Interactive MA plot: mean of normalised counts (log axis) against log2FC; zoom and hover."""
-    x = {"field": "baseMean", "type": "quantitative", "title": "mean of normalised counts", "scale": {"type": "log"}}
+    x = {
+        "field": "baseMean",
+        "type": "quantitative",
+        "title": "mean of normalised counts",
+        "scale": {"type": "log", **LABEL_ROOM},
+    }
     y = {"field": "log2FoldChange", "type": "quantitative", "title": "log2 fold change"}
     rules = [{"axis": "y", "values": [0.0] + ([-lfc_threshold, lfc_threshold] if lfc_threshold > 0 else [])}]
     return _gene_scatter_spec(points[points["baseMean"] > 0], x, y, rules, f"MA plot: {contrast}")
@@ -355,7 +362,12 @@ def pca_spec(
     colours = group_colours(levels)
     present = [level for level in levels if level in set(frame[colour_by])]
     encoding = {
-        "x": {"field": "PC1", "type": "quantitative", "title": f"PC1 ({explained[0] * 100:.1f}% variance)"},
+        "x": {
+            "field": "PC1",
+            "type": "quantitative",
+            "title": f"PC1 ({explained[0] * 100:.1f}% variance)",
+            "scale": LABEL_ROOM,
+        },
         "y": {
             "field": "PC2" if "PC2" in frame else "PC1",
             "type": "quantitative",
