@@ -181,9 +181,11 @@ def significance(results: pd.DataFrame, alpha: float, lfc_threshold: float) -> p
 
 
 def labelled_genes(tested: pd.DataFrame, label_genes: Iterable[str], top: int = 10) -> pd.Index:
-    """Index of the ``top`` genes by padj (table order) and of the configured genes: the labels of the static plots."""
-    named = tested.index[tested["gene_name"].isin(set(label_genes))]
-    return tested.index[:top].union(named, sort=False)
+    """Index of the genes the static volcano and MA plots label: the ``top`` by padj (table order) and
+    the configured ones, among genes with a padj."""
+    with_padj = tested.index[tested["padj"].notna()]
+    named = with_padj[tested.loc[with_padj, "gene_name"].isin(set(label_genes))]
+    return with_padj[:top].union(named, sort=False)
 
 
 def thin(x: np.ndarray, y: np.ndarray, keep: np.ndarray, limit: int = BACKGROUND_LIMIT, grid: int = THINNING_GRID):
