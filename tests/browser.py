@@ -72,11 +72,13 @@ EXTERNAL_RESOURCE = re.compile(
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
 
-def inspect_report(report: Path, interactive: dict | None = None) -> dict:
+def inspect_report(report: Path, interactive: dict | None = None, list_results: bool = True) -> dict:
     """Console errors, failed and outside requests, page text and the listed results of ``report`` in chromium.
 
     With ``interactive`` (keys category, subcategory, table, search, volcano), also open the interactive
     table and volcano pages from the report's own menu, as a reader would, and record what they show.
+    ``list_results=False`` skips reading every embedded result (an unpacked report.zip keeps them as files,
+    which a page may not fetch).
     """
     from playwright.sync_api import sync_playwright
 
@@ -103,7 +105,7 @@ def inspect_report(report: Path, interactive: dict | None = None) -> dict:
             )
             page.goto(report.resolve().as_uri(), wait_until="load")
             page.wait_for_function("document.body.innerText.length > 0")
-            listed = page.evaluate(INSPECT_RESULTS)
+            listed = page.evaluate(INSPECT_RESULTS) if list_results else []
             text = page.inner_text("body")
             shown = exercise_interactive_pages(page, **interactive) if interactive else {}
         finally:
@@ -115,7 +117,8 @@ def show_result(page, path: str):
     """Click the eye button of ``path`` in the listed results and return the frame that shows it."""
     name = path.rsplit("/", 1)[-1]
     page.locator("tr", has_text=path).locator("a[iconname=eye]").click()
-    page.wait_for_function(f"(document.querySelector('iframe')?.src || '').includes('filename={name}')")
+    # The single-file report shows a data: URL naming the file; report.zip the file's own path.
+    page.wait_for_function(f"(document.querySelector('iframe')?.src || '').includes('{name}')")
     return page.locator("iframe").element_handle().content_frame()
 
 

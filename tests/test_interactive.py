@@ -343,3 +343,8 @@ def test_pages_too_large_for_the_single_file_report_are_flagged(tmp_path, caplog
         write_page(str(tmp_path / "big.html"), "x" * (REPORT_PAGE_LIMIT + 1), logger)
     assert (tmp_path / "big.html").stat().st_size == REPORT_PAGE_LIMIT + 1
     assert [record.levelname for record in caplog.records] == ["INFO", "WARNING"]
+
+
+def test_rounded_values_print_as_their_digits():
+    values = pd.DataFrame({"p": [7.95274e-18 * (1 + 1e-12), 0.1 + 0.2, 3.0099e-8]})
+    assert [repr(value) for value in rounded(values)["p"]] == ["7.95274e-18", "0.3", "3.0099e-08"]

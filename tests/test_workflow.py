@@ -267,6 +267,32 @@ def test_report_opens_in_a_browser_with_every_result_and_works_offline(results):
     assert float(tooltip["baseMean"].replace(",", "")) == pytest.approx(gene["baseMean"], abs=0.05)
 
 
+@pytest.mark.skipif(not chromium_available(), reason="chromium or playwright not installed")
+def test_zip_report_shows_the_interactive_pages_from_files(results, tmp_path):
+    """report.zip, advised for real data (no 2 MiB data-URL limit), shows the same pages, offline."""
+    import zipfile
+
+    workdir = results.parent
+    completed = snakemake(workdir, "--configfile", str(workdir / "config.yaml"), "--report", "report.zip")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    with zipfile.ZipFile(workdir / "report.zip") as archive:
+        archive.extractall(tmp_path)
+        names = archive.namelist()
+    for name in INTERACTIVE_PAGES:
+        assert any(path.endswith(f"/{name.rsplit('/', 1)[-1]}.html") for path in names), name
+    interactive = {
+        "category": "5. Interactive",
+        "subcategory": CONTRAST,
+        "table": f"results/interactive/{CONTRAST}/deseq2.html",
+        "search": "ESR1",
+        "volcano": f"results/interactive/{CONTRAST}/volcano.html",
+    }
+    page = inspect_report(tmp_path / "report" / "report.html", interactive, list_results=False)
+    assert page["errors"] == [] and page["failed"] == [] and page["outside"] == []
+    assert [row.split("\t")[1] for row in page["searched_rows"]] == ["ESR1"]
+    assert "gene ID" in page["tooltip"]
+
+
 def test_interactive_pages_carry_their_javascript(results):
     for name in INTERACTIVE_PAGES:
         text = (results / "interactive" / f"{name}.html").read_text()

@@ -42,16 +42,15 @@ REPORT_PAGE_LIMIT = 1_500_000
 
 
 def rounded(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS) -> pd.DataFrame:
-    """``frame`` with every float column rounded to ``digits`` significant digits."""
+    """``frame`` with every float column rounded to ``digits`` significant digits.
+
+    Through the decimal text, so each value is the shortest float that prints as those digits
+    (scaling and ``np.round`` leave tails such as 7.952740000000001e-18).
+    """
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
-            values = out[column].to_numpy(dtype=float)
-            finite = np.isfinite(values) & (values != 0)
-            magnitude = np.zeros_like(values)
-            magnitude[finite] = np.floor(np.log10(np.abs(values[finite])))
-            scale = 10.0 ** (digits - 1 - magnitude)
-            out[column] = np.where(finite, np.round(values * scale) / scale, values)
+            out[column] = [float(f"{value:.{digits}g}") for value in out[column].to_numpy(dtype=float)]
     return out
 
 
