@@ -27,7 +27,7 @@ PCA_GENES = inspect.signature(pca).parameters["top"].default
 SIGNIFICANT_DIGITS = 6
 TABLE_PAGE_LENGTH = 25
 TABLE_BUTTONS = ["pageLength", "copyHtml5", "csvHtml5", "excelHtml5"]
-# Plots draw every significant, labelled or extreme gene; the other genes are thinned to one per
+# Plots draw every significant or labelled gene; the other genes are thinned to one per
 # cell of a THINNING_GRID x THINNING_GRID grid over the plot once there are more than
 # BACKGROUND_LIMIT of them, which leaves the picture of the null cloud unchanged.
 BACKGROUND_LIMIT = 4000
@@ -54,7 +54,7 @@ def rounded(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS) -> pd.DataFra
     return out
 
 
-def page(title: str, body: str, head: str = "") -> str:
+def page(title: str, body: str) -> str:
     """A complete HTML document: UTF-8, a title, the report's sans-serif font."""
     style = (
         "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:13px;margin:12px;}"
@@ -62,7 +62,7 @@ def page(title: str, body: str, head: str = "") -> str:
     )
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
-        f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n{head}</head>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n"
         f"<body>\n<h1>{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n"
     )
 
