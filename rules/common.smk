@@ -8,6 +8,7 @@ from snakemake.utils import validate
 WORKFLOW_DIR = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
+from resistseq.codeversion import code_version
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
 from resistseq.validation import check_inputs, load_yaml
@@ -69,6 +70,11 @@ localrules:
 
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
+
+
+def get_code_version(script):
+    """Digest of the package modules that a script imports; editing one reruns the jobs using it."""
+    return code_version(WORKFLOW_DIR / "scripts" / script)
 
 
 def get_quant_files():

@@ -8,15 +8,18 @@ rule normalise_counts:
         size_factors="results/counts/size_factors.tsv",
     log:
         "logs/counts/normalise_counts.log",
+    benchmark:
+        "benchmarks/counts/normalise_counts.tsv"
     conda:
         "../envs/deseq2.yaml"
-    threads: 2
+    threads: 4
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=60,
     params:
         design=config["design"],
         blind=config["deseq2"]["vst_blind"],
+        code=get_code_version("normalise_counts.py"),
     script:
         "../scripts/normalise_counts.py"
 
@@ -36,11 +39,13 @@ rule run_deseq2:
         dispersions="results/de/{contrast}/dispersions.tsv",
     log:
         "logs/de/{contrast}/run_deseq2.log",
+    benchmark:
+        "benchmarks/de/{contrast}/run_deseq2.tsv"
     conda:
         "../envs/deseq2.yaml"
-    threads: 2
+    threads: 4
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=120,
     params:
         contrast=get_contrast,
@@ -52,5 +57,6 @@ rule run_deseq2:
         backend=config["deseq2"]["backend"],
         r_compatible=config["deseq2"]["r_compatible"],
         prefilter=config["deseq2"]["prefilter"],
+        code=get_code_version("run_deseq2.py"),
     script:
         "../scripts/run_deseq2.py"

@@ -16,6 +16,8 @@ rule run_gsea:
         settings="results/enrichment/{contrast}/gsea_settings.json",
     log:
         "logs/enrichment/{contrast}/run_gsea.log",
+    benchmark:
+        "benchmarks/enrichment/{contrast}/run_gsea.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -30,6 +32,7 @@ rule run_gsea:
         min_coverage=config["enrichment"]["min_coverage"],
         plot_sets=config["enrichment"]["plot_sets"],
         geneset_labels=get_geneset_labels(),
+        code=get_code_version("run_gsea.py"),
     script:
         "../scripts/run_gsea.py"
 
@@ -42,6 +45,8 @@ rule run_ora:
         table="results/enrichment/{contrast}/ora.tsv",
     log:
         "logs/enrichment/{contrast}/run_ora.log",
+    benchmark:
+        "benchmarks/enrichment/{contrast}/run_ora.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -55,5 +60,6 @@ rule run_ora:
         max_size=config["enrichment"]["max_size"],
         min_coverage=config["enrichment"]["min_coverage"],
         geneset_labels=get_geneset_labels(),
+        code=get_code_version("run_ora.py"),
     script:
         "../scripts/run_ora.py"

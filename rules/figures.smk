@@ -14,6 +14,8 @@ rule plot_pca:
         png="results/figures/pca.png",
     log:
         "logs/figures/plot_pca.log",
+    benchmark:
+        "benchmarks/figures/plot_pca.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -23,6 +25,7 @@ rule plot_pca:
     params:
         groups=get_group_levels(),
         design=config["design"],
+        code=get_code_version("plot_pca.py"),
     script:
         "../scripts/plot_pca.py"
 
@@ -43,6 +46,8 @@ rule plot_marker_heatmap:
         png="results/figures/marker_heatmap.png",
     log:
         "logs/figures/plot_marker_heatmap.log",
+    benchmark:
+        "benchmarks/figures/plot_marker_heatmap.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -52,6 +57,7 @@ rule plot_marker_heatmap:
     params:
         groups=get_group_levels(),
         marker_genes=config["figures"]["marker_genes"],
+        code=get_code_version("plot_marker_heatmap.py"),
     script:
         "../scripts/plot_marker_heatmap.py"
 
@@ -73,6 +79,8 @@ rule plot_geneset_heatmap:
         png="results/figures/genesets/{geneset}.png",
     log:
         "logs/figures/genesets/{geneset}.log",
+    benchmark:
+        "benchmarks/figures/genesets/{geneset}.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -82,6 +90,7 @@ rule plot_geneset_heatmap:
     params:
         groups=get_group_levels(),
         geneset_labels=get_geneset_labels(),
+        code=get_code_version("plot_geneset_heatmap.py"),
     script:
         "../scripts/plot_geneset_heatmap.py"
 
@@ -100,6 +109,8 @@ rule plot_volcano:
         png="results/figures/{contrast}/volcano.png",
     log:
         "logs/figures/{contrast}/plot_volcano.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_volcano.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -110,6 +121,7 @@ rule plot_volcano:
         alpha=config["deseq2"]["alpha"],
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_volcano.py"),
     script:
         "../scripts/plot_volcano.py"
 
@@ -128,6 +140,8 @@ rule plot_ma:
         png="results/figures/{contrast}/ma.png",
     log:
         "logs/figures/{contrast}/plot_ma.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_ma.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -138,6 +152,7 @@ rule plot_ma:
         alpha=config["deseq2"]["alpha"],
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_ma.py"),
     script:
         "../scripts/plot_ma.py"
 
@@ -158,6 +173,8 @@ rule plot_top_de_heatmap:
         png="results/figures/{contrast}/top_de_heatmap.png",
     log:
         "logs/figures/{contrast}/plot_top_de_heatmap.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_top_de_heatmap.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -168,6 +185,7 @@ rule plot_top_de_heatmap:
         groups=get_group_levels(),
         top=config["figures"]["top_de_genes"],
         alpha=config["deseq2"]["alpha"],
+        code=get_code_version("plot_top_de_heatmap.py"),
     script:
         "../scripts/plot_top_de_heatmap.py"
 
@@ -187,6 +205,8 @@ rule plot_gsea_running_scores:
         png="results/figures/{contrast}/gsea_running_scores.png",
     log:
         "logs/figures/{contrast}/plot_gsea_running_scores.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_gsea_running_scores.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -195,6 +215,7 @@ rule plot_gsea_running_scores:
         runtime=10,
     params:
         plot_sets=config["enrichment"]["plot_sets"],
+        code=get_code_version("plot_gsea_running_scores.py"),
     script:
         "../scripts/plot_gsea_running_scores.py"
 
@@ -213,6 +234,8 @@ rule plot_enrichment_dots:
         png="results/figures/{contrast}/enrichment_dots.png",
     log:
         "logs/figures/{contrast}/plot_enrichment_dots.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_enrichment_dots.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -221,6 +244,7 @@ rule plot_enrichment_dots:
         runtime=10,
     params:
         top=config["figures"]["top_genesets"],
+        code=get_code_version("plot_enrichment_dots.py"),
     script:
         "../scripts/plot_enrichment_dots.py"
 
@@ -246,6 +270,8 @@ rule plot_main_figure:
         png="results/figures/{contrast}/main_figure.png",
     log:
         "logs/figures/{contrast}/plot_main_figure.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_main_figure.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -261,5 +287,6 @@ rule plot_main_figure:
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
         score_method=config["figures"]["signature_method"],
+        code=get_code_version("plot_main_figure.py"),
     script:
         "../scripts/plot_main_figure.py"

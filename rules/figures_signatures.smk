@@ -15,6 +15,8 @@ rule plot_signature_scores:
         png="results/figures/signature_scores_{method}.png",
     log:
         "logs/figures/plot_signature_scores_{method}.log",
+    benchmark:
+        "benchmarks/figures/plot_signature_scores_{method}.tsv"
     wildcard_constraints:
         method="ssgsea|zscore",
     conda:
@@ -25,6 +27,7 @@ rule plot_signature_scores:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_signature_scores.py"),
     script:
         "../scripts/plot_signature_scores.py"
 
@@ -43,6 +46,8 @@ rule plot_pam50:
         png="results/figures/pam50.png",
     log:
         "logs/figures/plot_pam50.log",
+    benchmark:
+        "benchmarks/figures/plot_pam50.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -51,5 +56,6 @@ rule plot_pam50:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_pam50.py"),
     script:
         "../scripts/plot_pam50.py"

@@ -33,6 +33,8 @@ rule judge_hypotheses:
         ),
     log:
         "logs/hypothesis/{contrast}.log",
+    benchmark:
+        "benchmarks/hypothesis/{contrast}.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -42,5 +44,6 @@ rule judge_hypotheses:
     params:
         contrast=get_contrast,
         settings=config["hypothesis"],
+        code=get_code_version("judge_hypotheses.py"),
     script:
         "../scripts/judge_hypotheses.py"

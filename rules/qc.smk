@@ -14,6 +14,8 @@ rule compute_sample_qc:
         ),
     log:
         "logs/qc/compute_sample_qc.log",
+    benchmark:
+        "benchmarks/qc/compute_sample_qc.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -23,6 +25,7 @@ rule compute_sample_qc:
     params:
         groups=get_group_levels(),
         outlier_distance_ratio=config["qc"]["outlier_distance_ratio"],
+        code=get_code_version("compute_sample_qc.py"),
     script:
         "../scripts/compute_sample_qc.py"
 
@@ -42,6 +45,8 @@ rule plot_library_sizes:
         png="results/figures/qc/library_sizes.png",
     log:
         "logs/figures/qc/plot_library_sizes.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_library_sizes.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -50,6 +55,7 @@ rule plot_library_sizes:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_library_sizes.py"),
     script:
         "../scripts/plot_library_sizes.py"
 
@@ -70,6 +76,8 @@ rule plot_count_distributions:
         png="results/figures/qc/count_distributions.png",
     log:
         "logs/figures/qc/plot_count_distributions.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_count_distributions.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -78,6 +86,7 @@ rule plot_count_distributions:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_count_distributions.py"),
     script:
         "../scripts/plot_count_distributions.py"
 
@@ -98,6 +107,8 @@ rule plot_size_factors:
         png="results/figures/qc/size_factors.png",
     log:
         "logs/figures/qc/plot_size_factors.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_size_factors.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -106,6 +117,7 @@ rule plot_size_factors:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_size_factors.py"),
     script:
         "../scripts/plot_size_factors.py"
 
@@ -126,6 +138,8 @@ rule plot_sample_distances:
         png="results/figures/qc/sample_distances.png",
     log:
         "logs/figures/qc/plot_sample_distances.log",
+    benchmark:
+        "benchmarks/figures/qc/plot_sample_distances.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -134,6 +148,7 @@ rule plot_sample_distances:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_sample_distances.py"),
     script:
         "../scripts/plot_sample_distances.py"
 
@@ -152,11 +167,15 @@ rule plot_dispersions:
         png="results/figures/{contrast}/dispersions.png",
     log:
         "logs/figures/{contrast}/plot_dispersions.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_dispersions.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        code=get_code_version("plot_dispersions.py"),
     script:
         "../scripts/plot_dispersions.py"

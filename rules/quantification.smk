@@ -8,6 +8,8 @@ rule import_quantifications:
         annotation="results/counts/gene_annotation.tsv",
     log:
         "logs/counts/import_quantifications.log",
+    benchmark:
+        "benchmarks/counts/import_quantifications.tsv"
     conda:
         "../envs/import.yaml"
     threads: 1
@@ -18,5 +20,6 @@ rule import_quantifications:
         quant_paths=get_quant_paths(),
         file_format=config["quantification"]["format"],
         counts_from_abundance=config["quantification"]["counts_from_abundance"],
+        code=get_code_version("import_quantifications.py"),
     script:
         "../scripts/import_quantifications.py"

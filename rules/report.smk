@@ -13,6 +13,8 @@ rule write_methods:
         methods="results/methods.md",
     log:
         "logs/write_methods.log",
+    benchmark:
+        "benchmarks/write_methods.tsv"
     conda:
         "../envs/report.yaml"
     threads: 1
@@ -28,5 +30,6 @@ rule write_methods:
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),
         outlier_ratio=config["qc"]["outlier_distance_ratio"],
+        code=get_code_version("write_methods.py"),
     script:
         "../scripts/write_methods.py"

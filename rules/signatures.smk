@@ -9,6 +9,8 @@ rule score_signatures:
         coverage="results/signatures/geneset_coverage.tsv",
     log:
         "logs/signatures/score_signatures.log",
+    benchmark:
+        "benchmarks/signatures/score_signatures.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -23,6 +25,7 @@ rule score_signatures:
         max_size=config["enrichment"]["max_size"],
         min_coverage=config["enrichment"]["min_coverage"],
         geneset_labels=get_geneset_labels(),
+        code=get_code_version("score_signatures.py"),
     script:
         "../scripts/score_signatures.py"
 
@@ -37,6 +40,8 @@ rule call_pam50:
         table="results/subtype/pam50.tsv",
     log:
         "logs/subtype/call_pam50.log",
+    benchmark:
+        "benchmarks/subtype/call_pam50.tsv"
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -47,5 +52,6 @@ rule call_pam50:
         variable=get_group_levels()["variable"],
         include_normal=config["subtype"]["include_normal"],
         min_genes=config["subtype"]["min_genes"],
+        code=get_code_version("call_pam50.py"),
     script:
         "../scripts/call_pam50.py"

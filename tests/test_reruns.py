@@ -311,3 +311,50 @@ def test_whole_run_killed_mid_job_recovers_after_unlock(example_workdir, tmp_pat
     recovered = result_checksums(tmp_path / "results")
     assert recovered == {name: reference[name] for name in recovered}
     assert {"enrichment/resistant_vs_parental/gsea.tsv", "de/resistant_vs_parental/deseq2.tsv"} <= set(recovered)
+
+
+
+def copy_workflow(destination: Path) -> Path:
+    """The workflow's own files (no results, caches, tests or environments), to edit its code in a test."""
+    ignore = shutil.ignore_patterns(".git", ".venv", ".snakemake", "results", "logs", "__pycache__", "tests", "bench")
+    shutil.copytree(PROJECT, destination, ignore=ignore)
+    return destination / "Snakefile"
+
+
+def test_editing_a_package_module_reruns_exactly_the_rules_that_import_it(tmp_path):
+    snakefile = copy_workflow(tmp_path / "workflow")
+    workdir = tmp_path / "work"
+    configfile = copy_example(workdir)
+    targets = ["results/enrichment/resistant_vs_parental/ora.tsv", "results/figures/pca.pdf"]
+
+    def snakemake_run(*arguments: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--directory", str(workdir)]
+        command += ["--configfile", str(configfile), "--cores", "2", *arguments, *targets]
+        return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600)
+
+    def edit(module: str) -> str:
+        path = snakefile.parent / "scripts" / "resistseq" / f"{module}.py"
+        original = path.read_text()
+        path.write_text(original + "\n# an edit\n")
+        return original
+
+    assert snakemake_run().returncode == 0
+    assert planned_jobs(snakemake_run("--dry-run")) == {}
+
+    # ORA's module: only the ORA job, with the reason.
+    original = edit("ora")
+    completed = snakemake_run("--dry-run")
+    assert planned_jobs(completed) == {"run_ora": 1}
+    assert "Params have changed since last execution" in completed.stdout + completed.stderr
+    (snakefile.parent / "scripts" / "resistseq" / "ora.py").write_text(original)
+    assert planned_jobs(snakemake_run("--dry-run")) == {}
+
+    # The figure style module: the PCA plot and the sample QC (its module imports the style), nothing upstream.
+    edit("plots")
+    assert planned_jobs(snakemake_run("--dry-run")) == {"plot_pca": 1, "compute_sample_qc": 1}
+
+    # The DE module: normalisation and DESeq2 import it; everything after them follows.
+    edit("deseq")
+    assert planned_jobs(snakemake_run("--dry-run")) == {
+        "normalise_counts": 1, "run_deseq2": 1, "run_ora": 1, "compute_sample_qc": 1, "plot_pca": 1
+    }

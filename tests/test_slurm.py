@@ -26,8 +26,10 @@ from conftest import (
 )
 
 # The first attempt of the import is given 100 MB, less than a Python process with pandas needs, so SLURM
-# kills it for exceeding its memory; the retry must ask for the profile's attempt-2 amount and succeed.
+# kills it for exceeding its memory; the retry must ask for the rule's attempt-2 amount and succeed.
 STARVED_IMPORT = "100 if attempt == 1 else 4000 * attempt"
+# rules/diffexp.smk: run_deseq2's threads (the one home of threads and memory; the profile sets none).
+DESEQ2_THREADS = 4
 
 
 def cluster_answers() -> bool:
@@ -57,7 +59,9 @@ def slurm_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("slurm_run")
     configfile = copy_example(workdir)
     profile = yaml.safe_load((PROJECT / "profiles" / "slurm" / "config.yaml").read_text())
-    profile["set-resources"]["import_quantifications"]["mem_mb"] = STARVED_IMPORT
+    assert "set-resources" not in profile and "set-threads" not in profile
+    # A profile's set-resources overrides the rule on purpose: here, to starve the import's first attempt.
+    profile["set-resources"] = {"import_quantifications": {"mem_mb": STARVED_IMPORT}}
     profile_dir = workdir / "profile"
     profile_dir.mkdir()
     (profile_dir / "config.yaml").write_text(yaml.safe_dump(profile))
@@ -97,9 +101,9 @@ def test_cluster_jobs_went_through_slurm_and_light_rules_ran_locally(slurm_run):
         assert slurm_job(job_id)["JobState"] == "COMPLETED", rule
         # The Snakemake job step inside the SLURM job ran this rule.
         assert f"rule {rule}:" in Path(log).read_text(), log
-    # The profile's set-threads, capped by Snakemake at the cores of this one-node cluster.
-    threads = yaml.safe_load((PROJECT / "profiles" / "slurm" / "config.yaml").read_text())["set-threads"]
-    assert int(slurm_job(final["run_deseq2"][0])["NumCPUs"]) == min(threads["run_deseq2"], os.cpu_count())
+    # The rule's threads, capped by Snakemake at the cores of this one-node cluster.
+    assert int(slurm_job(final["run_deseq2"][0])["NumCPUs"]) == min(DESEQ2_THREADS, os.cpu_count())
+    assert slurm_job(final["run_deseq2"][0])["MinMemoryNode"] == "8000M"  # the rule's 8000 * attempt 1
     for rule in LOCAL_RULES:
         assert f"localrule {rule}:" in output, rule
     assert json.loads((workdir / "results" / "provenance.json").read_text())["executor"] == "slurm"
@@ -114,7 +118,7 @@ def test_job_over_its_memory_is_retried_with_more(slurm_run):
     assert slurm_job(first)["MinMemoryNode"] == "100M"
     assert "exceeded memory limit" in Path(first_log).read_text()
     assert slurm_job(second)["JobState"] == "COMPLETED"
-    assert slurm_job(second)["MinMemoryNode"] == "8000M"  # 4000 * attempt 2, from the profile expression
+    assert slurm_job(second)["MinMemoryNode"] == "8000M"  # 4000 * attempt 2, from the override expression
 
 
 def test_slurm_results_equal_a_local_run(slurm_run, example_workdir):
