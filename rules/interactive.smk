@@ -20,6 +20,8 @@ rule write_interactive_tables:
         ),
     log:
         "logs/interactive/{contrast}/write_interactive_tables.log",
+    benchmark:
+        "benchmarks/interactive/{contrast}/write_interactive_tables.tsv"
     conda:
         "../envs/report.yaml"
     threads: 1
@@ -29,6 +31,7 @@ rule write_interactive_tables:
     params:
         alpha=config["deseq2"]["alpha"],
         lfc_threshold=config["deseq2"]["lfc_threshold"],
+        code=get_code_version("write_interactive_tables.py"),
     script:
         "../scripts/write_interactive_tables.py"
 
@@ -51,6 +54,8 @@ rule plot_interactive_de:
         ),
     log:
         "logs/interactive/{contrast}/plot_interactive_de.log",
+    benchmark:
+        "benchmarks/interactive/{contrast}/plot_interactive_de.tsv"
     conda:
         "../envs/report.yaml"
     threads: 1
@@ -61,6 +66,7 @@ rule plot_interactive_de:
         alpha=config["deseq2"]["alpha"],
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_interactive_de.py"),
     script:
         "../scripts/plot_interactive_de.py"
 
@@ -78,6 +84,8 @@ rule plot_interactive_pca:
         ),
     log:
         "logs/interactive/plot_interactive_pca.log",
+    benchmark:
+        "benchmarks/interactive/plot_interactive_pca.tsv"
     conda:
         "../envs/report.yaml"
     threads: 1
@@ -87,6 +95,7 @@ rule plot_interactive_pca:
     params:
         groups=get_group_levels(),
         design=config["design"],
+        code=get_code_version("plot_interactive_pca.py"),
     script:
         "../scripts/plot_interactive_pca.py"
 
@@ -120,6 +129,8 @@ rule plot_pca_diagnostics:
         associations_png="results/figures/qc/pc_associations.png",
     log:
         "logs/figures/plot_pca_diagnostics.log",
+    benchmark:
+        "benchmarks/figures/plot_pca_diagnostics.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -128,6 +139,7 @@ rule plot_pca_diagnostics:
         runtime=10,
     params:
         groups=get_group_levels(),
+        code=get_code_version("plot_pca_diagnostics.py"),
     script:
         "../scripts/plot_pca_diagnostics.py"
 
@@ -157,6 +169,8 @@ rule plot_de_diagnostics:
         counts_png="results/figures/{contrast}/gene_counts.png",
     log:
         "logs/figures/{contrast}/plot_de_diagnostics.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_de_diagnostics.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -169,5 +183,6 @@ rule plot_de_diagnostics:
         groups=get_group_levels(),
         key_genes=config["hypothesis"]["key_genes"],
         label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_de_diagnostics.py"),
     script:
         "../scripts/plot_de_diagnostics.py"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours
+from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours, pca
+
+# The static PCA figure's gene count, so the scree, the PC associations and the interactive PCA
+# describe the same PCA.
+PCA_GENES = inspect.signature(pca).parameters["top"].default
 
 PVALUE_BINS = 20
 TOP_GENES = 12

@@ -9,7 +9,6 @@ Snakemake report that embeds them works on an air-gapped cluster.
 from __future__ import annotations
 
 import html
-import inspect
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -17,10 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from resistseq.plots import DOWN, NOT_SIGNIFICANT, UP, group_colours, pca
-
-# The static PCA figure's gene count, so the interactive PCA and the diagnostics use the same PCA.
-PCA_GENES = inspect.signature(pca).parameters["top"].default
+from resistseq.plots import DOWN, NOT_SIGNIFICANT, UP, group_colours
 
 # Floats in the pages keep 6 significant digits: the tables stay exact to display precision
 # and the pages stay small.
