@@ -79,6 +79,11 @@ localrules:
     plot_pam50,
     compare_contrasts,
     plot_overlap,
+    write_interactive_tables,
+    plot_interactive_de,
+    plot_interactive_pca,
+    plot_pca_diagnostics,
+    plot_de_diagnostics,
 
 
 wildcard_constraints:
@@ -167,8 +172,26 @@ def get_final_output():
             f"results/hypothesis/{name}.html",
         ]
     outputs += [f"results/overlap/{group}/genes.tsv" for group in OVERLAP_GROUPS]
-    outputs += get_figure_outputs()
+    outputs += get_figure_outputs() + get_interactive_outputs()
     return outputs
+
+
+def get_interactive_outputs():
+    """Offline interactive pages (rules/interactive.smk), the diagnostics figures (PDF, SVG, PNG) and tables."""
+    figures = ["qc/pca_scree", "qc/pc_associations"]
+    outputs = ["results/interactive/pca.html", "results/qc/pc_associations.tsv"]
+    for contrast in CONTRASTS:
+        figures += [f"{contrast}/pvalue_histogram", f"{contrast}/gene_counts"]
+        outputs += [
+            f"results/interactive/{contrast}/{page}.html"
+            for page in ("deseq2", "gsea", "volcano", "ma")
+        ]
+        outputs.append(f"results/qc/{contrast}/independent_filtering.tsv")
+    return outputs + [
+        f"results/figures/{name}.{suffix}"
+        for name in figures
+        for suffix in ("pdf", "svg", "png")
+    ]
 
 
 def get_figure_outputs():
