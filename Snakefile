@@ -19,6 +19,7 @@ include: "rules/signatures.smk"
 include: "rules/hypothesis.smk"
 include: "rules/overlap.smk"
 include: "rules/qc.smk"
+include: "rules/interactive.smk"
 include: "rules/report.smk"
 include: "rules/provenance.smk"
 

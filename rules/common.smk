@@ -14,9 +14,11 @@ from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
 from resistseq.inputcheck import check_quantifications
 from resistseq.overlap import overlap_groups
+from resistseq.geneids import table_path
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
+GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
 PAM50_CENTROIDS = str(WORKFLOW_DIR / "resources" / "pam50" / "centroids.tsv")
 CONFIG_LABEL = (
     ", ".join(str(path) for path in workflow.overwrite_configfiles)
@@ -77,6 +79,11 @@ localrules:
     plot_pam50,
     compare_contrasts,
     plot_overlap,
+    write_interactive_tables,
+    plot_interactive_de,
+    plot_interactive_pca,
+    plot_pca_diagnostics,
+    plot_de_diagnostics,
 
 
 wildcard_constraints:
@@ -104,6 +111,12 @@ def get_annotation_inputs(wildcards):
         for key in ("tx2gene", "gene_annotation")
         if quantification.get(key)
     }
+
+
+def get_geneid_table(wildcards=None):
+    """The offline gene ID table of quantification.organism, as a named input ({} for 'none')."""
+    path = table_path(GENEID_TABLES, config["quantification"]["organism"])
+    return {"geneid_table": path} if path else {}
 
 
 def get_contrast(wildcards):
@@ -159,8 +172,26 @@ def get_final_output():
             f"results/hypothesis/{name}.html",
         ]
     outputs += [f"results/overlap/{group}/genes.tsv" for group in OVERLAP_GROUPS]
-    outputs += get_figure_outputs()
+    outputs += get_figure_outputs() + get_interactive_outputs()
     return outputs
+
+
+def get_interactive_outputs():
+    """Offline interactive pages (rules/interactive.smk), the diagnostics figures (PDF, SVG, PNG) and tables."""
+    figures = ["qc/pca_scree", "qc/pc_associations"]
+    outputs = ["results/interactive/pca.html", "results/qc/pc_associations.tsv"]
+    for contrast in CONTRASTS:
+        figures += [f"{contrast}/pvalue_histogram", f"{contrast}/gene_counts"]
+        outputs += [
+            f"results/interactive/{contrast}/{page}.html"
+            for page in ("deseq2", "gsea", "volcano", "ma")
+        ]
+        outputs.append(f"results/qc/{contrast}/independent_filtering.tsv")
+    return outputs + [
+        f"results/figures/{name}.{suffix}"
+        for name in figures
+        for suffix in ("pdf", "svg", "png")
+    ]
 
 
 def get_figure_outputs():

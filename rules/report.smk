@@ -3,6 +3,7 @@ from snakemake import __version__ as SNAKEMAKE_VERSION
 
 rule write_methods:
     input:
+        unpack(get_geneid_table),
         sheet=config["samples"],
         de=expand("results/de/{contrast}/deseq2.tsv", contrast=CONTRASTS),
         settings=expand(
@@ -10,11 +11,11 @@ rule write_methods:
             contrast=RANKED_CONTRASTS,
         ),
         gsea=expand("results/enrichment/{contrast}/gsea.tsv", contrast=RANKED_CONTRASTS),
-        coverage=expand(
-            "results/enrichment/{contrast}/geneset_coverage.tsv",
-            contrast=RANKED_CONTRASTS,
-        ),
         genesets=get_geneset_files(),
+        annotation="results/counts/gene_annotation.tsv",
+        coverage=expand(
+            "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
+        ),
     output:
         methods="results/methods.md",
     log:

@@ -25,7 +25,7 @@ def main(snakemake, logger):
     target_samples, reference_samples = sample_groups(
         list(samples["sample"]), list(samples[contrast["variable"]]), contrast["target"], contrast["reference"]
     )
-    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id")
+    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     normalised, _ = expression_by_symbol(normalised, annotation.set_index("gene_id")["gene_name"])
     evidence = Evidence(

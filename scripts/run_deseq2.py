@@ -14,7 +14,7 @@ def main(snakemake, logger):
 
     entry = snakemake.params.contrast
     logger.info("DE backend: %s (r_compatible=%s)", snakemake.params.backend, snakemake.params.r_compatible)
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
+    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     settings = dict(

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PROJECT
+from snakemake.utils import validate
 
 from resistseq import quant
 from resistseq.errors import WorkflowInputError
 from resistseq.inputcheck import check_quantifications
 from resistseq.validation import check_inputs, load_yaml
 
-PROJECT = Path(__file__).resolve().parents[1]
 SCHEMAS = PROJECT / "config" / "schemas"
 CONFIG_SCHEMA = load_yaml(SCHEMAS / "config.schema.yaml")
 SHEET_SCHEMA = load_yaml(SCHEMAS / "samples.schema.yaml")
@@ -97,7 +98,7 @@ def write_study(directory: Path, kind: str, counts: dict[str, list[str]], gz: bo
     sheet = "sample\tcondition\tquant\n" + "".join(f"{s}\t{GROUPS[s]}\t{p}\n" for s, p in paths.items())
     (directory / "samples.tsv").write_text(sheet)
     file_format = kind.split("_")[0]
-    return {
+    config = {
         "samples": "samples.tsv",
         "quantification": {
             "format": file_format,
@@ -108,6 +109,8 @@ def write_study(directory: Path, kind: str, counts: dict[str, list[str]], gz: bo
         ],
         "qc": {"min_detected_genes": min_detected_genes},
     }
+    validate(config, str(SCHEMAS / "config.schema.yaml"))  # the schema's defaults, as run
+    return config
 
 
 def checked(config, cache_path=None) -> pd.DataFrame:
@@ -148,11 +151,18 @@ def test_bad_count_is_named_with_file_line_and_row(workdir, kind, gz, value):
     counts["R1"][2] = value
     config = write_study(workdir, kind, counts, gz)
     column, id_column, row_id, line = BAD_CELL[kind]
-    path = ("counts.tsv" if kind == "matrix" else "R1.txt") + (".gz" if gz else "")
-    assert check_error(config).startswith(
-        f"Quant file '{path}', line {line} ({id_column} '{row_id}'): column '{column}' holds '{value}', "
-        "not a non-negative number (1 such row(s)). Re-export the file from the quantifier."
-    )
+    if kind == "matrix":  # resistseq.count_matrix's reader names the sample of the column
+        expected = (
+            f"Count matrix 'counts.tsv{'.gz' if gz else ''}', line {line} (gene '{row_id}'): column '{column}' "
+            f"(sample '{column}') holds '{value}', not a non-negative number (1 such row(s)). "
+            "Fix or re-export the matrix."
+        )
+    else:
+        expected = (
+            f"Quant file 'R1.txt{'.gz' if gz else ''}', line {line} ({id_column} '{row_id}'): column '{column}' holds "
+            f"'{value}', not a non-negative number (1 such row(s)). Re-export the file from the quantifier."
+        )
+    assert check_error(config).startswith(expected)
 
 
 @pytest.mark.parametrize("kind", FORMATS)

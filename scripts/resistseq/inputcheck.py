@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from resistseq import quant
+from resistseq import count_matrix, quant
 from resistseq.errors import WorkflowInputError
 from resistseq.runtime import atomic_path
 from resistseq.validation import join_messages, sheet_line_number, sheet_row_label
@@ -44,6 +44,7 @@ def file_gene_counts(
     file_format: str,
     tx2gene_path: str | None,
     gene_annotation_path: str | None = None,
+    gene_name_column: str | None = None,
 ) -> pd.DataFrame:
     """Gene x sample counts as the files give them, every input of the import checked by its readers.
 
@@ -55,7 +56,7 @@ def file_gene_counts(
         quant.read_gene_annotation(gene_annotation_path)
     tx2gene = quant.read_tx2gene(tx2gene_path) if tx2gene_path else None
     if not quant.is_transcript_level(quant_paths, file_format):
-        return quant.read_gene_level(quant_paths, file_format)[0]
+        return quant.read_gene_level(quant_paths, file_format, gene_name_column)[0]
     tx2gene, source = quant.transcript_gene_table(quant_paths, file_format, tx2gene, tx2gene_path)
     # One file in memory at a time (beside the first): this runs in the main Snakemake process.
     first_sample, *others = quant_paths
@@ -127,11 +128,20 @@ def check_quantifications(
     gene_annotation_path = quantification.get("gene_annotation")
     min_detected_genes = int(config["qc"]["min_detected_genes"])
     quant_paths = dict(zip(sheet["sample"], sheet["quant"], strict=True))
-    key = cache_key(quant_paths, file_format, [tx2gene_path, gene_annotation_path], min_detected_genes)
+    key = cache_key(
+        quant_paths,
+        file_format,
+        [tx2gene_path, gene_annotation_path],
+        min_detected_genes,
+        quantification["gene_name_column"],
+    )
     cached = read_cache(cache_path, key) if cache_path else None
     if cached is not None:
         return cached
-    summary = library_summary(file_gene_counts(quant_paths, file_format, tx2gene_path, gene_annotation_path))
+    counts = file_gene_counts(
+        quant_paths, file_format, tx2gene_path, gene_annotation_path, quantification["gene_name_column"]
+    )
+    summary = library_summary(counts)
     messages = sample_errors(summary, sheet, file_format, min_detected_genes, str(config["samples"]), config_label)
     if messages:
         raise WorkflowInputError(join_messages(messages))
@@ -146,7 +156,11 @@ def _file_state(path: str | os.PathLike) -> list:
 
 
 def cache_key(
-    quant_paths: Mapping[str, str], file_format: str, tables: list[str | None], min_detected_genes: int
+    quant_paths: Mapping[str, str],
+    file_format: str,
+    tables: list[str | None],
+    min_detected_genes: int,
+    gene_name_column: str | None = None,
 ) -> str:
     """A digest of everything the check's outcome depends on, files by path, size and modification time.
 
@@ -155,9 +169,10 @@ def cache_key(
     state = {
         "format": file_format,
         "min_detected_genes": min_detected_genes,
+        "gene_name_column": gene_name_column,
         "samples": [[sample, *_file_state(path)] for sample, path in quant_paths.items()],
         "tables": [_file_state(path) if path else None for path in tables],
-        "code": [_file_state(__file__), _file_state(quant.__file__)],
+        "code": [_file_state(__file__), _file_state(quant.__file__), _file_state(count_matrix.__file__)],
     }
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 

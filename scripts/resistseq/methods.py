@@ -75,6 +75,7 @@ def methods_markdown(
     gsea_results: Mapping[str, pd.DataFrame] | None = None,
     coverages: Mapping[str, pd.DataFrame] | None = None,
     gsea_fdr: float = 0.05,
+    gene_naming: str = "",
 ) -> str:
     """Markdown for a paper's methods section; every number and version comes from the arguments."""
     group_variable = contrast_groups(contrasts, design)
@@ -138,6 +139,8 @@ def methods_markdown(
         f"its nearest group mate."
     )
     lines.append("")
+    if gene_naming:
+        lines += [gene_naming, ""]
     software = ", ".join(f"{name} {versions[name]}" for name in sorted(versions, key=str.lower))
     lines.append(
         f"The analysis ran as a Snakemake {snakemake_version} workflow (resistseq) under Python {python_version}, "
@@ -161,3 +164,24 @@ def gsea_paragraph(gsea_settings: Mapping[str, Mapping], enrichment: Mapping, ge
         + ". The bundled sets were curated for this workflow from the literature; their sources are listed in "
         "resources/genesets/README.md."
     )
+
+
+def gene_naming_text(
+    annotation: pd.DataFrame, coverage: pd.DataFrame, coverage_path: str, organism: str, table_note: str
+) -> str:
+    """How many genes carry a symbol and where from, and the share of each gene set's genes found."""
+    from resistseq.geneids import naming_summary
+
+    table = f"the offline `{organism}` gene ID table ({table_note})" if organism != "none" else "no gene ID table"
+    text = f"Gene symbols came from the inputs, then {table}: " + naming_summary(annotation) + ". "
+    shares = [f"{row.term} {row.genes_found}/{row.set_size} ({row.share_found:.0%})" for row in coverage.itertuples()]
+    if len(shares) <= 60:
+        text += "Share of each gene set's genes found among the ranked genes: " + "; ".join(shares) + "."
+    else:
+        lowest = coverage.sort_values(["share_found", "term"]).iloc[0]
+        text += (
+            f"Across {len(coverage)} gene sets a median {coverage['share_found'].median():.0%} of each set's genes "
+            f"were found among the ranked genes (lowest: {lowest['term']}, {lowest['share_found']:.0%}); each "
+            f"set's share is in `{coverage_path}`."
+        )
+    return text

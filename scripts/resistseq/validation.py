@@ -52,7 +52,13 @@ def schema_errors(data: Any, schema: Mapping, source: str) -> list[str]:
 
 
 def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the tab-separated sample sheet as strings, one row per sample."""
+    """Read the sample sheet as strings, one row per sample.
+
+    Tab-separated; a sheet with commas and no tabs whose every line has the
+    same number of fields is read as CSV. A byte-order mark, Windows line
+    endings and spaces around fields are dropped. Duplicate column names are
+    an error.
+    """
     path = Path(path)
     if not path.is_file():
         raise WorkflowInputError(
@@ -65,9 +71,23 @@ def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
             f"Sample sheet '{path}' is empty. It needs a tab-separated header naming at least "
             "sample, condition and quant, then one row per sample."
         )
+    separator = _sheet_separator(path, numbered)
+    header = [column.strip() for column in next(csv.reader([numbered[0][1].rstrip("\r\n")], delimiter=separator))]
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    if duplicated:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}', line {numbered[0][0]}: column name(s) "
+            f"{', '.join(repr(column) for column in duplicated)} appear more than once in the header. "
+            "Each column needs its own name: rename or remove the duplicate column(s)."
+        )
     text = "".join(line for _, line in numbered)
-    sheet = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, comment="#")
-    sheet.columns = [column.strip() for column in sheet.columns]
+    try:
+        sheet = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, comment="#")
+    except pd.errors.ParserError as error:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}' cannot be read: {error}. Every row needs one field per header column."
+        ) from error
+    sheet.columns = header
     missing = [column for column in SHEET_REQUIRED_COLUMNS if column not in sheet.columns]
     if missing:
         raise WorkflowInputError(
@@ -84,11 +104,32 @@ def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
     return sheet
 
 
+def _sheet_separator(path: Path, numbered: list[tuple[int, str]]) -> str:
+    """Tab; or comma for a sheet with no tab whose lines all split into as many fields as its header."""
+    header = numbered[0][1]
+    if "\t" in header:
+        return "\t"
+    if "," in header and not any("\t" in line for _, line in numbered):
+        widths = {len(next(csv.reader([line.rstrip("\r\n")]))) for _, line in numbered}
+        if len(widths) == 1:
+            return ","
+        raise WorkflowInputError(
+            f"Sample sheet '{path}' is not tab-separated: it uses commas, but its lines do not all have the "
+            "same number of comma-separated fields (a value holds a comma?). Save it as tab-separated text."
+        )
+    if len(header.split()) > 1:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}', line {numbered[0][0]}: the header has no tabs (columns separated by spaces?). "
+            "The sheet must be tab-separated: put one tab between columns."
+        )
+    return "\t"
+
+
 def _content_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, line) of every line that is neither blank nor a '#' comment."""
+    """(line number, line) of every line that is neither blank nor a '#' comment; no byte-order mark."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
+        with opener(path, "rt", encoding="utf-8-sig") as handle:
             return [
                 (number, line)
                 for number, line in enumerate(handle, start=1)
@@ -412,14 +453,27 @@ def input_file_errors(config: Mapping, sheet: pd.DataFrame, config_label: str, s
         if problem:
             messages.append(problem)
     if file_format == "matrix" and not messages:
-        for path, rows in sheet.groupby("quant", sort=True):
-            header = read_header(path)
-            for sample in rows["sample"]:
-                if sample not in header[1:]:
-                    messages.append(
-                        f"{sheet_path}: sample '{sample}' has no column in count matrix '{path}' "
-                        f"(its columns: {', '.join(header[1:])}). Rename the column or the sample."
-                    )
+        messages += matrix_column_errors(sheet, sheet_path, quantification.get("gene_name_column"))
+    return messages
+
+
+def matrix_column_errors(sheet: pd.DataFrame, sheet_path: str, gene_name_column: str | None) -> list[str]:
+    """Each count matrix read from its first lines: every sample has a column, the symbol column exists."""
+    from resistseq.count_matrix import matrix_layout, sample_column
+
+    messages = []
+    for path, rows in sheet.groupby("quant", sort=True):
+        try:
+            layout = matrix_layout(path, [], gene_name_column)
+        except WorkflowInputError as error:
+            messages.append(str(error))
+            continue
+        for sample in rows["sample"]:
+            if sample_column(sample, layout.data_columns) is None:
+                messages.append(
+                    f"{sheet_path}: sample '{sample}' has no column in count matrix '{path}' "
+                    f"(its columns: {', '.join(layout.data_columns)}). Rename the column or the sample."
+                )
     return messages
 
 
