@@ -33,6 +33,18 @@ CONTRAST = "resistant_vs_parental"
 # (inference.py as of ecc8483) dies as the issue describes, as it does on the full example; with 400 or 800
 # background genes it happens not to.
 BACKGROUND_GENES = 600
+# The figures that draw an answer (genes or sets that changed), each also in SVG and PNG.
+ANSWER_FIGURES = [
+    f"{CONTRAST}/volcano",
+    f"{CONTRAST}/ma",
+    f"{CONTRAST}/top_de_heatmap",
+    f"{CONTRAST}/enrichment_dots",
+    f"{CONTRAST}/gsea_running_scores",
+    f"{CONTRAST}/main_figure",
+    "signature_scores_ssgsea",
+    "signature_scores_zscore",
+    "pam50",
+]
 CHANGE_HYPOTHESES = ["NF-kB activated", "Basal-like shift", "Key NF-kB genes up"]
 
 
@@ -81,7 +93,7 @@ def test_null_run_completes_with_every_result_and_figure(null_run):
     files = [path for path in results.rglob("*") if path.is_file() and path.name != "provenance.json"]
     assert len(files) == EXAMPLE_RESULT_FILES
     figures = {path.with_suffix("") for path in (results / "figures").rglob("*.pdf")}
-    assert len(figures) == 20
+    assert {str(stem.relative_to(results / "figures")) for stem in figures} >= set(ANSWER_FIGURES)
     for stem in figures:
         for suffix in (".pdf", ".png", ".svg"):
             assert stem.with_suffix(suffix).stat().st_size > 1000, stem.with_suffix(suffix)
