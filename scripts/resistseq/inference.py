@@ -750,11 +750,22 @@ class VectorisedDeseqDataSet(DeseqDataSet):
             self.fit_genewise_dispersions(vst)
         dispersions = self.var.loc[self.non_zero_genes, disp_param_name]
         means = self.var.loc[self.non_zero_genes, "_normed_means"]
-        if getattr(self.inference, "r_compatible", False):
-            coeffs = r_parametric_trend(means.to_numpy(), dispersions.to_numpy(), self.min_disp)
-        else:
-            coeffs = self._pydeseq2_trend(means, dispersions)
+        # Genes whose gene-wise fit failed even per gene (NaN) take no part in the trend.
+        fitted = np.isfinite(dispersions.to_numpy()) & np.isfinite(means.to_numpy())
+        dispersions, means = dispersions[fitted], means[fitted]
+        try:
+            with np.errstate(all="ignore"):
+                if getattr(self.inference, "r_compatible", False):
+                    coeffs = r_parametric_trend(means.to_numpy(), dispersions.to_numpy(), self.min_disp)
+                else:
+                    coeffs = self._pydeseq2_trend(means, dispersions)
+        except NUMERICAL_ERRORS as error:
+            logger.info("Dispersion trend: the parametric fit failed (%s).", error)
+            coeffs = None
+        if coeffs is not None and not np.isfinite(coeffs).all():
+            coeffs = None
         if coeffs is None:
+            logger.warning("Dispersion trend: the parametric fit failed; using the mean dispersion (as PyDESeq2).")
             warnings.warn(
                 "The dispersion trend curve fitting did not converge. Switching to a mean-based dispersion trend.",
                 UserWarning,
