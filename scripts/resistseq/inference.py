@@ -580,45 +580,64 @@ class VectorisedInference(DefaultInference):
                 )
                 return grad_prior - grad_nll, gram(design, frac), curvature
 
+        def newton(beta, loss, active):
+            """Damped Newton from ``beta`` for the ``active`` genes (in place); returns (unusable, still moving)."""
+            unusable = []
+            # With the narrow prior of null data (scale ~1e-3) the MAP search crawls through the prior's
+            # non-convex region: a few hundred damped steps for some genes, cheap as few genes remain.
+            for _ in range(SHRINK_ITERATIONS_PER_MAX_ITER * self.max_iter):
+                if not active.size:
+                    break
+                grad, data_hessian, curvature = derivatives(active, beta[active])
+                hessian = data_hessian + curvature[:, :, None] * np.eye(p)
+                smallest = smallest_eigenvalue(hessian)
+                with np.errstate(all="ignore"):
+                    damping = np.where(smallest > 1e-8, 0.0, 1e-6 - smallest + 1e-3 * np.abs(hessian).max(axis=(1, 2)))
+                    step = -batched_solve(hessian + damping[:, None, None] * np.eye(p), grad)
+                usable = np.isfinite(step).all(axis=1) & np.isfinite(grad).all(axis=1)
+                unusable.extend(active[~usable].tolist())
+                active, step = active[usable], step[usable]
+                start, start_loss = beta[active].copy(), loss[active]
+                pending = np.arange(active.size)
+                moved = np.zeros(active.size, dtype=bool)
+                for _halving in range(40):
+                    if not pending.size:
+                        break
+                    trial = start[pending] + step[pending]
+                    trial_loss = objective(active[pending], trial)
+                    better = np.isfinite(trial_loss) & (
+                        trial_loss <= start_loss[pending] + 1e-12 * np.abs(start_loss[pending])
+                    )
+                    accepted = pending[better]
+                    beta[active[accepted]] = trial[better]
+                    loss[active[accepted]] = trial_loss[better]
+                    moved[accepted] = True
+                    pending = pending[~better]
+                    step[pending] *= 0.5
+                change = np.abs(beta[active] - start).max(axis=1)
+                done = ~moved | (change < 1e-10)
+                active = active[~done]
+            return unusable, active
+
         beta = np.tile(0.1 * (-1.0) ** np.arange(p), (n_genes, 1))
         loss = objective(np.arange(n_genes), beta)
         startable = np.isfinite(loss) & np.isfinite(size) & np.isfinite(counts).all(axis=0)
-        fallback = np.flatnonzero(~startable).tolist()
-        active = np.flatnonzero(startable)
-        # With the narrow prior of null data (scale ~1e-3) the MAP search crawls through the prior's
-        # non-convex region: a few hundred damped steps for some genes, cheap as few genes remain.
-        for _ in range(SHRINK_ITERATIONS_PER_MAX_ITER * self.max_iter):
-            if not active.size:
-                break
-            grad, data_hessian, curvature = derivatives(active, beta[active])
-            hessian = data_hessian + curvature[:, :, None] * np.eye(p)
-            smallest = smallest_eigenvalue(hessian)
-            with np.errstate(all="ignore"):
-                damping = np.where(smallest > 1e-8, 0.0, 1e-6 - smallest + 1e-3 * np.abs(hessian).max(axis=(1, 2)))
-                step = -batched_solve(hessian + damping[:, None, None] * np.eye(p), grad)
-            usable = np.isfinite(step).all(axis=1) & np.isfinite(grad).all(axis=1)
-            fallback.extend(active[~usable].tolist())
-            active, step = active[usable], step[usable]
-            start, start_loss = beta[active].copy(), loss[active]
-            pending = np.arange(active.size)
-            moved = np.zeros(active.size, dtype=bool)
-            for _halving in range(40):
-                if not pending.size:
-                    break
-                trial = start[pending] + step[pending]
-                trial_loss = objective(active[pending], trial)
-                better = np.isfinite(trial_loss) & (
-                    trial_loss <= start_loss[pending] + 1e-12 * np.abs(start_loss[pending])
-                )
-                accepted = pending[better]
-                beta[active[accepted]] = trial[better]
-                loss[active[accepted]] = trial_loss[better]
-                moved[accepted] = True
-                pending = pending[~better]
-                step[pending] *= 0.5
-            change = np.abs(beta[active] - start).max(axis=1)
-            done = ~moved | (change < 1e-10)
-            active = active[~done]
+        unusable, moving = newton(beta, loss, np.flatnonzero(startable))
+        # The apeGLM posterior can have two modes, one near 0 (the prior's) and one near the MLE; the
+        # search from PyDESeq2's start may end in the worse one. Genes that ended past the prior's
+        # scale are searched again from their fit with the shrunken coefficient at 0; the lower wins.
+        far = np.flatnonzero(startable & (np.abs(beta[:, shrink_index]) > scale))
+        far = np.setdiff1d(far, gene_indices(unusable, moving))
+        if far.size:
+            second = beta.copy()
+            second[far, shrink_index] = 0.0
+            second_loss = loss.copy()
+            second_loss[far] = objective(far, second[far])
+            second_unusable, second_moving = newton(second, second_loss, far)
+            lower = far[(second_loss[far] < loss[far]) & ~np.isin(far, gene_indices(second_unusable, second_moving))]
+            beta[lower], loss[lower] = second[lower], second_loss[lower]
+        fallback = gene_indices(np.flatnonzero(~startable), unusable)
+        active = moving
         converged = np.ones(n_genes, dtype=bool)
         _, data_hessian, curvature = derivatives(np.arange(n_genes), beta)
         # PyDESeq2's Hessian for the standard errors adds the prior curvature vector to
