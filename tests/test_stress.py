@@ -207,10 +207,12 @@ def test_a_gene_pydeseq2_cannot_fit_either_gets_na_and_the_run_goes_on(problem, 
     disp = disp.copy()
     disp[5] = np.nan
     with caplog.at_level(logging.INFO, logger="resistseq"):
-        beta, mu, hat, converged = VectorisedInference().irls(counts, size_factors, design, disp, 0.5, 1e-8)
+        inference = VectorisedInference()
+        beta, mu, hat, converged = inference.irls(counts, size_factors, design, disp, 0.5, 1e-8)
     assert f"GLM fit (IRLS): 1 of {N_GENES} genes refitted" in caplog.text
-    assert np.isfinite(np.delete(beta, 5, axis=0)).all()
-    assert not converged[5] or not np.isfinite(beta[5]).all()
+    assert "1 could not be fitted either and get NA" in caplog.text and inference.failures["GLM fit (IRLS)"] == 1
+    assert np.isnan(beta[5]).all() and np.isnan(mu[:, 5]).all() and not converged[5]
+    assert np.isfinite(np.delete(beta, 5, axis=0)).all() and np.isfinite(np.delete(hat, 5, axis=1)).all()
 
 
 # ---- property-based search (the hypothesis library; unrelated to resistseq.hypothesis) -------
@@ -232,7 +234,7 @@ def count_tables(draw):
     return table, sheet.set_index("sample", drop=False)
 
 
-@settings(max_examples=30, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(count_tables())
 def test_property_no_crash_and_finite_statistics_on_small_tables(table):
     counts, sheet = table
