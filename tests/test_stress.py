@@ -89,11 +89,11 @@ def test_stress_cases_span_the_intended_range():
     assert {"condition", "batch", "replicate"} <= set(spread.columns) and (sizes > 0).all()
 
 
-# Stress cases (5, 6 and 2 replicates; null, weak effects): the vectorised backend in PyDESeq2 mode
+# Stress cases (5, 6 and 2 replicates; weak effects): the vectorised backend in PyDESeq2 mode
 # within test_inference's tolerances of stock PyDESeq2 for the MLE statistics. The apeGLM estimates
 # are left out here: on these tables a few genes have a two-mode posterior and the two optimisers can
-# settle in different modes (measured: 1.86 apart on seed 4, where ours has the lower posterior,
-# 260.36 vs 251.11; 0.007 on seed 7); test_inference checks them at 2e-3 on well-posed data.
+# settle in different modes (measured: 1.86 apart on seed 4, where ours has the lower negative log
+# posterior, 251.11 vs 260.36; 0.007 on seed 7); test_inference checks them at 2e-3 on well-posed data.
 AGREEMENT_SEEDS = [4, 7, 8]
 
 
