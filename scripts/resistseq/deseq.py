@@ -133,15 +133,14 @@ def run_deseq2(
     ``log2FoldChange_shrunk`` (and its SE) without touching the MLE columns.
     With ``with_dispersions``, also returns the fit's ``dispersion_table``.
     """
-    from pydeseq2.ds import DeseqStats
-
+    from resistseq.inference import BoundedPriorDeseqStats
     from resistseq.prefilter import add_filtered_genes, genes_to_model
 
     metadata = model_metadata(samples, design, contrast)
     keep = genes_to_model(counts, metadata, contrast.variable, min_count, min_samples)
     dds = _dataset(counts[keep], metadata, design, n_cpus, backend, r_compatible)
     dds.deseq2()
-    stats = DeseqStats(
+    stats = BoundedPriorDeseqStats(
         dds,
         contrast=[contrast.variable, contrast.target, contrast.reference],
         alpha=alpha,

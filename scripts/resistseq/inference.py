@@ -51,6 +51,8 @@ import pandas as pd
 from pydeseq2 import utils
 from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
+from pydeseq2.ds import DeseqStats
+from scipy.optimize import root_scalar
 from scipy.special import expit, gammaln, polygamma, psi, xlogy
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
@@ -876,3 +878,30 @@ def backend_dataset(backend: str, n_cpus: int, r_compatible: bool = True):
     if backend == "pydeseq2":
         return DeseqDataSet, DefaultInference(n_cpus=n_cpus)
     raise ValueError(f"Unknown DE backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+
+
+class BoundedPriorDeseqStats(DeseqStats):
+    """``DeseqStats`` whose apeGLM prior variance stays within its bounds instead of raising.
+
+    PyDESeq2 finds the prior variance as the root of an equation bracketed by (1e-6, 400) and raises
+    (scipy's "f(a) and f(b) must have different signs") when the root lies above 400, as on tiny
+    tables with counts up to 1e9 (found by tests/test_stress.py). Then the upper bound is the answer,
+    as the lower bound is when the root lies below it; genes without a finite LFC or SE are left out.
+    """
+
+    def _fit_prior_var(self, coeff_idx: str, min_var: float = 1e-6, max_var: float = 400.0) -> float:
+        lfc = self.LFC.iloc[:, coeff_idx].to_numpy(dtype=float)
+        se = np.asarray(self.SE, dtype=float)
+        keep = np.isfinite(lfc) & np.isfinite(se)
+        squared, variance = lfc[keep] ** 2, se[keep] ** 2
+
+        def objective(a: float) -> float:
+            coeff = 1 / (2 * (a + variance) ** 2)
+            return ((squared - variance) * coeff).sum() / coeff.sum() - a
+
+        if not keep.any() or not objective(min_var) >= 0:
+            return min_var
+        if objective(max_var) > 0:
+            logger.info("apeGLM prior variance: the estimate lies above %g; using %g.", max_var, max_var)
+            return max_var
+        return root_scalar(objective, bracket=(min_var, max_var)).root
