@@ -4,7 +4,6 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-
     from resistseq.errors import WorkflowInputError
     from resistseq.pam50 import pam50_table, read_centroids
     from resistseq.runtime import write_table

@@ -4,17 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.overlap import gene_calls, geneset_calls, intersections
     from resistseq.runtime import write_table
+    from resistseq.tables import read_enrichment_table, read_gene_table
 
     names = snakemake.params.contrasts
-    de = {
-        name: pd.read_csv(path, sep="\t", dtype={"gene_id": str})
-        for name, path in zip(names, snakemake.input.de, strict=True)
-    }
-    gsea = {name: pd.read_csv(path, sep="\t") for name, path in zip(names, snakemake.input.gsea, strict=True)}
+    de = {name: read_gene_table(path) for name, path in zip(names, snakemake.input.de, strict=True)}
+    gsea = {name: read_enrichment_table(path) for name, path in zip(names, snakemake.input.gsea, strict=True)}
     genes = gene_calls(de, snakemake.params.alpha)
     sets = geneset_calls(gsea, snakemake.params.alpha)
     for label, table in (("genes", genes), ("gene sets", sets)):

@@ -4,15 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.qc import flag_outliers, library_stats, sample_distances
     from resistseq.runtime import write_table
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_gene_matrix
 
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    counts = read_gene_matrix(snakemake.input.counts)
+    vst = read_gene_matrix(snakemake.input.vst)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     variable = snakemake.params.groups["variable"]
     distances = sample_distances(vst)
     outliers = flag_outliers(distances, samples[variable], snakemake.params.outlier_distance_ratio)

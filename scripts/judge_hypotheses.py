@@ -4,8 +4,6 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.hypothesis import (
         Evidence,
         Settings,
@@ -17,7 +15,15 @@ def main(snakemake, logger):
     )
     from resistseq.runtime import atomic_path, write_table
     from resistseq.signatures import expression_by_symbol
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import (
+        read_annotation,
+        read_coverage,
+        read_enrichment_table,
+        read_gene_matrix,
+        read_gene_table,
+        read_sample_sheet,
+        read_sample_table,
+    )
 
     contrast = snakemake.params.contrast
     settings = Settings.from_config(snakemake.params.settings)
@@ -25,20 +31,20 @@ def main(snakemake, logger):
     target_samples, reference_samples = sample_groups(
         list(samples["sample"]), list(samples[contrast["variable"]]), contrast["target"], contrast["reference"]
     )
-    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
+    normalised = read_gene_matrix(snakemake.input.normalised)
+    annotation = read_annotation(snakemake.input.annotation)
     normalised, _ = expression_by_symbol(normalised, annotation.set_index("gene_id")["gene_name"])
     evidence = Evidence(
-        de=pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str}),
-        gsea=pd.read_csv(snakemake.input.gsea, sep="\t").set_index("term"),
-        scores=pd.read_csv(snakemake.input.scores, sep="\t", dtype={"sample": str}),
-        pam50=pd.read_csv(snakemake.input.pam50, sep="\t", dtype={"sample": str}),
+        de=read_gene_table(snakemake.input.de),
+        gsea=read_enrichment_table(snakemake.input.gsea).set_index("term"),
+        scores=read_sample_table(snakemake.input.scores),
+        pam50=read_sample_table(snakemake.input.pam50),
         normalised=normalised,
         target_samples=target_samples,
         reference_samples=reference_samples,
         target=contrast["target"],
         reference=contrast["reference"],
-        coverage=pd.read_csv(snakemake.input.coverage, sep="\t"),
+        coverage=read_coverage(snakemake.input.coverage),
     )
     table = hypothesis_table(evidence, settings)
     for entry in table[table["test"] == "overall"].itertuples(index=False):

@@ -4,14 +4,12 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.deseq import normalise_and_vst
     from resistseq.runtime import write_table
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_gene_matrix
 
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    counts = read_gene_matrix(snakemake.input.counts)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     logger.info("DE backend: %s (r_compatible=%s)", snakemake.params.backend, snakemake.params.r_compatible)
     result = normalise_and_vst(
         counts,

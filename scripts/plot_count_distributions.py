@@ -4,15 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import save_figure
     from resistseq.qc import plot_count_distributions
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_gene_matrix
 
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    counts = read_gene_matrix(snakemake.input.counts)
+    normalised = read_gene_matrix(snakemake.input.normalised)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
     figure = plot_count_distributions(counts, normalised, samples, groups["variable"], groups["levels"])
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)

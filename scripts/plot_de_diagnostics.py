@@ -4,17 +4,15 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.diagnostics import chosen_genes, filtering_summary, plot_gene_counts, plot_pvalue_histogram
     from resistseq.plots import save_figure
     from resistseq.runtime import write_table
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_gene_matrix, read_gene_table
 
     contrast = snakemake.params.contrast
-    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
-    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id")
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    results = read_gene_table(snakemake.input.de)
+    normalised = read_gene_matrix(snakemake.input.normalised)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     summary = filtering_summary(results, snakemake.params.alpha)
     write_table(summary, snakemake.output.filtering)
     logger.info("independent filtering: %s", summary.iloc[0].to_dict())

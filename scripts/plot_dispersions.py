@@ -4,12 +4,11 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import save_figure
     from resistseq.qc import plot_dispersions
+    from resistseq.tables import read_gene_table
 
-    dispersions = pd.read_csv(snakemake.input.dispersions, sep="\t", dtype={"gene_id": str})
+    dispersions = read_gene_table(snakemake.input.dispersions)
     figure = plot_dispersions(dispersions, snakemake.wildcards.contrast)
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
 

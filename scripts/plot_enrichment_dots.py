@@ -4,12 +4,11 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.de_figures import plot_enrichment_dots
     from resistseq.plots import save_figure
+    from resistseq.tables import read_enrichment_table
 
-    gsea = pd.read_csv(snakemake.input.table, sep="\t")
+    gsea = read_enrichment_table(snakemake.input.table)
     figure = plot_enrichment_dots(gsea, snakemake.wildcards.contrast, snakemake.params.top, fdr=snakemake.params.fdr)
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
 

@@ -4,16 +4,14 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.de_figures import plot_geneset_heatmap
     from resistseq.genesets import read_gene_sets
     from resistseq.plots import save_figure
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_annotation, read_gene_matrix
 
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    vst = read_gene_matrix(snakemake.input.vst)
+    annotation = read_annotation(snakemake.input.annotation)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     sets, sources = read_gene_sets(
         snakemake.input.genesets,
         snakemake.params.geneset_labels,

@@ -4,12 +4,11 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import plot_running_scores, save_figure
+    from resistseq.tables import read_enrichment_table, read_running_scores
 
-    running = pd.read_csv(snakemake.input.running, sep="\t")
-    table = pd.read_csv(snakemake.input.table, sep="\t")
+    running = read_running_scores(snakemake.input.running)
+    table = read_enrichment_table(snakemake.input.table)
     missing = [term for term in snakemake.params.plot_sets if term not in set(table["term"])]
     if missing:
         logger.warning("sets to plot that were not tested: %s", ", ".join(missing))

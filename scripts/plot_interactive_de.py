@@ -4,8 +4,6 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.interactive import (
         gene_plot_note,
         gene_points,
@@ -15,11 +13,12 @@ def main(snakemake, logger):
         volcano_spec,
         write_page,
     )
+    from resistseq.tables import read_gene_table
 
     contrast = snakemake.wildcards.contrast
     alpha, lfc_threshold = snakemake.params.alpha, snakemake.params.lfc_threshold
     label_genes = snakemake.params.label_genes
-    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    results = read_gene_table(snakemake.input.de)
     javascript = vega_javascript()
     volcano, tested = gene_points(results, alpha, lfc_threshold, label_genes, "log2FoldChange", "neg_log10_pvalue")
     ma, _ = gene_points(results, alpha, lfc_threshold, label_genes, "baseMean", "log2FoldChange")

@@ -4,15 +4,14 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
+    from resistseq.contrasts import design_variables
     from resistseq.diagnostics import PCA_GENES
     from resistseq.interactive import pca_spec, plot_page, vega_javascript, write_page
     from resistseq.plots import pca
-    from resistseq.validation import design_variables, read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_gene_matrix
 
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    vst = read_gene_matrix(snakemake.input.vst)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
     covariates = [name for name in design_variables(snakemake.params.design) if name != groups["variable"]]
     scores, explained = pca(vst, PCA_GENES)

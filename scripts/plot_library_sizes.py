@@ -4,14 +4,12 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import save_figure
     from resistseq.qc import plot_library_sizes
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_sample_table
 
-    stats = pd.read_csv(snakemake.input.library_stats, sep="\t", dtype={"sample": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    stats = read_sample_table(snakemake.input.library_stats)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
     figure = plot_library_sizes(stats, samples, groups["variable"], groups["levels"])
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)

@@ -4,11 +4,10 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import plot_ma, save_figure
+    from resistseq.tables import read_gene_table
 
-    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    results = read_gene_table(snakemake.input.de)
     figure = plot_ma(
         results,
         snakemake.wildcards.contrast,

@@ -4,27 +4,34 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
+    from resistseq.contrasts import design_variables
     from resistseq.plots import save_figure
     from resistseq.signature_figures import plot_main_figure
-    from resistseq.validation import design_variables, read_sample_sheet
+    from resistseq.tables import (
+        indexed_sample_sheet,
+        read_annotation,
+        read_enrichment_table,
+        read_gene_matrix,
+        read_gene_table,
+        read_running_scores,
+        read_sample_table,
+    )
 
     params = snakemake.params
     groups = params.groups
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
-    outliers = pd.read_csv(snakemake.input.outliers, sep="\t", dtype={"sample": str})
+    samples = indexed_sample_sheet(snakemake.input.sheet)
+    outliers = read_sample_table(snakemake.input.outliers)
     covariates = [name for name in design_variables(params.design) if name != groups["variable"]]
-    scores = pd.read_csv(snakemake.input.scores, sep="\t", dtype={"sample": str})
+    scores = read_sample_table(snakemake.input.scores)
     figure = plot_main_figure(
-        vst=pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str}),
+        vst=read_gene_matrix(snakemake.input.vst),
         samples=samples,
         colour_by=groups["variable"],
         levels=groups["levels"],
-        results=pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str}),
-        running=pd.read_csv(snakemake.input.running, sep="\t"),
-        gsea=pd.read_csv(snakemake.input.table, sep="\t"),
-        annotation=pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False),
+        results=read_gene_table(snakemake.input.de),
+        running=read_running_scores(snakemake.input.running),
+        gsea=read_enrichment_table(snakemake.input.table),
+        annotation=read_annotation(snakemake.input.annotation),
         marker_groups=params.marker_genes,
         gsea_sets=params.gsea_sets,
         contrast_label=snakemake.wildcards.contrast,

@@ -4,12 +4,11 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import save_figure
     from resistseq.signature_figures import plot_pam50
+    from resistseq.tables import read_sample_table
 
-    pam50 = pd.read_csv(snakemake.input.pam50, sep="\t", dtype={"sample": str, "group": str, "call": str})
+    pam50 = read_sample_table(snakemake.input.pam50)
     figure = plot_pam50(pam50, snakemake.params.groups["levels"])
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
 

@@ -4,14 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
+    from resistseq.contrasts import design_variables
     from resistseq.plots import plot_pca, save_figure
-    from resistseq.validation import design_variables, read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_gene_matrix, read_sample_table
 
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
-    outliers = pd.read_csv(snakemake.input.outliers, sep="\t", dtype={"sample": str})
+    vst = read_gene_matrix(snakemake.input.vst)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
+    outliers = read_sample_table(snakemake.input.outliers)
     groups = snakemake.params.groups
     covariates = [name for name in design_variables(snakemake.params.design) if name != groups["variable"]]
     shape_by = covariates[0] if covariates else None

@@ -4,14 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
+    from resistseq.contrasts import sheet_as_model_frame
     from resistseq.diagnostics import PCA_GENES, pc_associations, plot_pc_associations, plot_scree
     from resistseq.plots import pca, save_figure
     from resistseq.runtime import write_table
-    from resistseq.validation import read_sample_sheet, sheet_as_model_frame
+    from resistseq.tables import read_gene_matrix, read_sample_sheet
 
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    vst = read_gene_matrix(snakemake.input.vst)
     samples = read_sample_sheet(snakemake.input.sheet)
     scores, explained = pca(vst, PCA_GENES)
     top = min(PCA_GENES, len(vst))

@@ -4,15 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import save_figure
     from resistseq.qc import plot_sample_distances
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_sample_table
 
-    distances = pd.read_csv(snakemake.input.distances, sep="\t", dtype={"sample": str}).set_index("sample")
-    outliers = pd.read_csv(snakemake.input.outliers, sep="\t", dtype={"sample": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    distances = read_sample_table(snakemake.input.distances).set_index("sample")
+    outliers = read_sample_table(snakemake.input.outliers)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
     flagged = outliers.loc[outliers["flagged"], "sample"].tolist()
     figure = plot_sample_distances(distances, samples, groups["variable"], groups["levels"], flagged)

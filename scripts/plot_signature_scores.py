@@ -4,12 +4,11 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import save_figure
     from resistseq.signature_figures import plot_signature_scores
+    from resistseq.tables import read_sample_table
 
-    scores = pd.read_csv(snakemake.input.scores, sep="\t", dtype={"sample": str, "group": str})
+    scores = read_sample_table(snakemake.input.scores)
     figure = plot_signature_scores(scores, snakemake.params.groups["levels"], snakemake.wildcards.method)
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
 

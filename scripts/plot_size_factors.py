@@ -4,15 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.plots import save_figure
     from resistseq.qc import plot_size_factors
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_sample_table
 
-    size_factors = pd.read_csv(snakemake.input.size_factors, sep="\t", dtype={"sample": str}).set_index("sample")
-    stats = pd.read_csv(snakemake.input.library_stats, sep="\t", dtype={"sample": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    size_factors = read_sample_table(snakemake.input.size_factors).set_index("sample")
+    stats = read_sample_table(snakemake.input.library_stats)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
     figure = plot_size_factors(size_factors["size_factor"], stats, samples, groups["variable"], groups["levels"])
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)

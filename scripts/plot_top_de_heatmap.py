@@ -4,15 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.de_figures import plot_top_de_heatmap
     from resistseq.plots import save_figure
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_gene_matrix, read_gene_table
 
-    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    results = read_gene_table(snakemake.input.de)
+    vst = read_gene_matrix(snakemake.input.vst)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
     figure = plot_top_de_heatmap(
         results,

@@ -4,19 +4,17 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.contrast_fit import run_general_test
     from resistseq.contrasts import describe, has_direction, needs_general_test
     from resistseq.deseq import Contrast, run_deseq2
     from resistseq.runtime import write_table
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import indexed_sample_sheet, read_annotation, read_gene_matrix
 
     entry = snakemake.params.contrast
     logger.info("DE backend: %s (r_compatible=%s)", snakemake.params.backend, snakemake.params.r_compatible)
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
-    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    counts = read_gene_matrix(snakemake.input.counts)
+    annotation = read_annotation(snakemake.input.annotation)
+    samples = indexed_sample_sheet(snakemake.input.sheet)
     settings = dict(
         annotation=annotation,
         alpha=snakemake.params.alpha,

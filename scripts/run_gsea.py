@@ -7,14 +7,14 @@ def main(snakemake, logger):
     import json
 
     import gseapy
-    import pandas as pd
 
     from resistseq.genesets import dropped_statement, log_coverage, read_gene_sets, set_coverage
     from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
     from resistseq.runtime import atomic_path, write_table
+    from resistseq.tables import read_gene_table
 
     params = snakemake.params
-    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    results = read_gene_table(snakemake.input.de)
     ranking = rank_genes(results)
     logger.info(
         "ranked %d genes by the Wald statistic; %d without a statistic left out; %d duplicate symbols collapsed",

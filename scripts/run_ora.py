@@ -4,14 +4,13 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.genesets import dropped_statement, log_coverage, read_gene_sets, set_coverage
     from resistseq.ora import background_by_symbol, ora_table, select_genes
     from resistseq.runtime import write_table
+    from resistseq.tables import read_gene_table
 
     params = snakemake.params
-    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    results = read_gene_table(snakemake.input.de)
     tested = background_by_symbol(results)
     selection = select_genes(tested, params.alpha, params.lfc_threshold)
     logger.info(

@@ -4,7 +4,6 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-
     from resistseq.genesets import dropped_statement, log_coverage, read_gene_sets, set_coverage
     from resistseq.gsea import sets_to_test
     from resistseq.runtime import write_table

@@ -4,13 +4,12 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    import pandas as pd
-
     from resistseq.interactive import de_table_page, gsea_table_page, write_page
+    from resistseq.tables import read_enrichment_table, read_gene_table
 
     contrast = snakemake.wildcards.contrast
-    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
-    gsea = pd.read_csv(snakemake.input.gsea, sep="\t", dtype={"term": str, "leading_edge": str})
+    results = read_gene_table(snakemake.input.de)
+    gsea = read_enrichment_table(snakemake.input.gsea)
     pages = {
         snakemake.output.de: de_table_page(results, contrast, snakemake.params.alpha, snakemake.params.lfc_threshold),
         snakemake.output.gsea: gsea_table_page(gsea, contrast),

@@ -7,12 +7,16 @@ def main(snakemake, logger):
     import json
     import platform
 
-    import pandas as pd
-
     from resistseq.geneids import table_note
     from resistseq.methods import gene_naming_text, imported_versions, methods_markdown, sha256
     from resistseq.runtime import atomic_path
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import (
+        read_annotation,
+        read_coverage,
+        read_enrichment_table,
+        read_gene_table,
+        read_sample_sheet,
+    )
 
     params = snakemake.params
     names = [contrast["name"] for contrast in params.contrasts]
@@ -20,14 +24,11 @@ def main(snakemake, logger):
     for name, path in zip(params.ranked_contrasts, snakemake.input.settings, strict=True):
         with open(path) as handle:
             settings[name] = json.load(handle)
-    de_results = {
-        name: pd.read_csv(path, sep="\t", dtype={"gene_id": str, "gene_name": str})
-        for name, path in zip(names, snakemake.input.de, strict=True)
-    }
+    de_results = {name: read_gene_table(path) for name, path in zip(names, snakemake.input.de, strict=True)}
     ranked = params.ranked_contrasts
-    gsea_results = {name: pd.read_csv(path, sep="\t") for name, path in zip(ranked, snakemake.input.gsea, strict=True)}
+    gsea_results = {name: read_enrichment_table(path) for name, path in zip(ranked, snakemake.input.gsea, strict=True)}
     coverage_files = dict(zip(names, snakemake.input.coverage, strict=True))
-    coverages = {name: pd.read_csv(coverage_files[name], sep="\t") for name in ranked}
+    coverages = {name: read_coverage(coverage_files[name]) for name in ranked}
     versions = imported_versions()
     for name, used in settings.items():
         if used["gseapy_version"] != versions["gseapy"]:
@@ -55,8 +56,8 @@ def main(snakemake, logger):
         coverages=coverages,
         gsea_fdr=params.gsea_fdr,
         gene_naming=gene_naming_text(
-            pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False),
-            pd.read_csv(snakemake.input.coverage[0], sep="\t"),
+            read_annotation(snakemake.input.annotation),
+            read_coverage(snakemake.input.coverage[0]),
             snakemake.input.coverage[0],
             params.quantification["organism"],
             table_note(snakemake.input.get("geneid_table")) if snakemake.input.get("geneid_table") else "",

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,8 +79,6 @@ def is_pairwise(entry: Mapping) -> bool:
 def group_variable(contrasts: list[Mapping], design: str) -> str:
     """The sheet column figures colour samples by: the first pairwise contrast's variable, else the
     design's first variable (LRT and coefficient contrasts name no groups)."""
-    from resistseq.validation import design_variables
-
     for entry in contrasts:
         if is_pairwise(entry):
             return entry["variable"]
@@ -147,10 +145,36 @@ class ContrastSpec:
 # ---- model frame and coefficient names ---------------------------------------------------------
 
 
+def design_variables(design: str) -> list[str]:
+    """The sample-sheet columns a formula such as ``~ batch + condition`` uses."""
+    from formulaic import Formula
+
+    return sorted(Formula(design).required_variables)
+
+
+def sheet_as_model_frame(
+    sheet: pd.DataFrame, variables: Iterable[str], categorical: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Sample-sheet columns as model variables.
+
+    A column whose every value is a number is a continuous covariate (write
+    ``C(column)`` in the design to treat it as a factor); the others, and the
+    contrast variables in ``categorical``, are factors.
+    """
+    categorical = set(categorical)
+    frame = pd.DataFrame(index=pd.Index(sheet["sample"].values, name="sample"))
+    for variable in variables:
+        values = sheet[variable].to_numpy()
+        numeric = pd.to_numeric(pd.Series(values), errors="coerce")
+        if variable not in categorical and numeric.notna().all():
+            frame[variable] = numeric.to_numpy(dtype=float)
+        else:
+            frame[variable] = values.astype(str)
+    return frame
+
+
 def contrast_metadata(samples: pd.DataFrame, formulas: list[str], reference_levels: Mapping[str, str]) -> pd.DataFrame:
     """The model frame of ``formulas``: factors with sorted levels, each reference level first."""
-    from resistseq.validation import design_variables, sheet_as_model_frame
-
     variables = sorted({variable for formula in formulas for variable in design_variables(formula)})
     metadata = sheet_as_model_frame(samples.reset_index(drop=True), variables, reference_levels)
     for variable in variables:

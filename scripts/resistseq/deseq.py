@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from resistseq.contrasts import design_variables, sheet_as_model_frame
 from resistseq.errors import WorkflowInputError
 from resistseq.filtering import independent_filtering
-from resistseq.validation import design_variables, sheet_as_model_frame
 
 RESULT_COLUMNS = [
     "gene_id",

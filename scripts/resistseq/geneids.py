@@ -23,6 +23,12 @@ ORGANISMS = ("human", "mouse")
 ENSEMBL_GENE = re.compile(r"^ENS[A-Z]*G\d{11}(\.\d+)?(_PAR_Y)?$")
 ENTREZ = re.compile(r"^\d+$")
 NAME_SOURCES = ("annotation", "geneids", "id_is_symbol", "id")
+VERSION_SUFFIX = re.compile(r"\.\d+(?=$|_PAR_Y$)")
+
+
+def strip_version(identifier: str) -> str:
+    """ENST00000381192.10_PAR_Y -> ENST00000381192_PAR_Y; ENSG1.2 -> ENSG1."""
+    return VERSION_SUFFIX.sub("", identifier)
 
 
 def table_path(resource_dir: str | os.PathLike, organism: str) -> str | None:
@@ -93,8 +99,6 @@ def id_kind(gene_ids: Iterable[str]) -> str:
 
 def symbols_for_ids(gene_ids: pd.Index, table: GeneIdTable) -> pd.Series:
     """Current symbol of each ID (Ensembl with or without version, or Entrez); '' where unknown."""
-    from resistseq.quant import strip_version
-
     kind = id_kind(gene_ids)
     if kind == "symbol":
         return pd.Series("", index=gene_ids)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from resistseq.errors import WorkflowInputError
+from resistseq.geneids import strip_version
 
 # Standard columns of each transcript-level format: id, counts, effective length, abundance.
 TRANSCRIPT_COLUMNS = {
@@ -38,7 +39,6 @@ COLUMN_ALIASES = {
     "SYMBOL": "gene_name",
     "symbol": "gene_name",
 }
-VERSION_SUFFIX = re.compile(r"\.\d+(?=$|_PAR_Y$)")
 
 
 @dataclass
@@ -148,11 +148,6 @@ def read_tx2gene(path: str | os.PathLike) -> pd.DataFrame:
             "is listed more than once. Each transcript must map to exactly one gene."
         )
     return table[["transcript_id", "gene_id", "gene_name"]]
-
-
-def strip_version(identifier: str) -> str:
-    """ENST00000381192.10_PAR_Y -> ENST00000381192_PAR_Y; ENSG1.2 -> ENSG1."""
-    return VERSION_SUFFIX.sub("", identifier)
 
 
 def match_identifiers(

@@ -32,10 +32,10 @@ def expression_by_symbol(matrix: pd.DataFrame, gene_names: pd.Series) -> tuple[p
 
 def read_vst_by_symbol(vst_path, annotation_path, sheet_path, variable: str, logger) -> tuple[pd.DataFrame, dict]:
     """The VST table with gene symbols as rows (duplicates logged), and each sample's group in ``variable``."""
-    from resistseq.validation import read_sample_sheet
+    from resistseq.tables import read_annotation, read_gene_matrix, read_sample_sheet
 
-    vst = pd.read_csv(vst_path, sep="\t", index_col="gene_id", dtype={"gene_id": str})
-    annotation = pd.read_csv(annotation_path, sep="\t", dtype=str, keep_default_na=False)
+    vst = read_gene_matrix(vst_path)
+    annotation = read_annotation(annotation_path)
     samples = read_sample_sheet(sheet_path)
     groups = dict(zip(samples["sample"], samples[variable], strict=True))
     expression, collapsed = expression_by_symbol(vst, annotation.set_index("gene_id")["gene_name"])

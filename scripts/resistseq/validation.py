@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -19,10 +18,11 @@ import jsonschema
 import pandas as pd
 import yaml
 
+from resistseq.contrasts import design_variables, sheet_as_model_frame
 from resistseq.errors import WorkflowInputError
+from resistseq.tables import read_sample_sheet
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-SHEET_REQUIRED_COLUMNS = ("sample", "condition", "quant")
 
 
 def load_yaml(path: str | os.PathLike) -> Any:
@@ -49,94 +49,6 @@ def schema_errors(data: Any, schema: Mapping, source: str) -> list[str]:
             message += f" Expected: {hint}"
         messages.append(message)
     return messages
-
-
-def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the sample sheet as strings, one row per sample.
-
-    Tab-separated; a sheet with commas and no tabs whose every line has the
-    same number of fields is read as CSV. A byte-order mark, Windows line
-    endings and spaces around fields are dropped. Duplicate column names are
-    an error.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise WorkflowInputError(
-            f"Sample sheet '{path}' does not exist. Set 'samples' in the config to a "
-            "tab-separated file with columns sample, condition, quant."
-        )
-    numbered = _content_lines(path)
-    if not numbered:
-        raise WorkflowInputError(
-            f"Sample sheet '{path}' is empty. It needs a tab-separated header naming at least "
-            "sample, condition and quant, then one row per sample."
-        )
-    separator = _sheet_separator(path, numbered)
-    header = [column.strip() for column in next(csv.reader([numbered[0][1].rstrip("\r\n")], delimiter=separator))]
-    duplicated = sorted({column for column in header if header.count(column) > 1})
-    if duplicated:
-        raise WorkflowInputError(
-            f"Sample sheet '{path}', line {numbered[0][0]}: column name(s) "
-            f"{', '.join(repr(column) for column in duplicated)} appear more than once in the header. "
-            "Each column needs its own name: rename or remove the duplicate column(s)."
-        )
-    text = "".join(line for _, line in numbered)
-    try:
-        sheet = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, comment="#")
-    except pd.errors.ParserError as error:
-        raise WorkflowInputError(
-            f"Sample sheet '{path}' cannot be read: {error}. Every row needs one field per header column."
-        ) from error
-    sheet.columns = header
-    missing = [column for column in SHEET_REQUIRED_COLUMNS if column not in sheet.columns]
-    if missing:
-        raise WorkflowInputError(
-            f"Sample sheet '{path}': missing column(s) {', '.join(missing)}. "
-            f"Found columns: {', '.join(sheet.columns)}. The sheet must be tab-separated "
-            "with a header naming at least sample, condition and quant."
-        )
-    if sheet.empty:
-        raise WorkflowInputError(f"Sample sheet '{path}' has a header but no samples.")
-    sheet = sheet.apply(lambda column: column.str.strip())
-    # The file's own line numbers of the rows, for messages (comment and blank lines skipped).
-    if len(numbered) - 1 == len(sheet):
-        sheet.attrs["line_numbers"] = [number for number, _ in numbered[1:]]
-    return sheet
-
-
-def _sheet_separator(path: Path, numbered: list[tuple[int, str]]) -> str:
-    """Tab; or comma for a sheet with no tab whose lines all split into as many fields as its header."""
-    header = numbered[0][1]
-    if "\t" in header:
-        return "\t"
-    if "," in header and not any("\t" in line for _, line in numbered):
-        widths = {len(next(csv.reader([line.rstrip("\r\n")]))) for _, line in numbered}
-        if len(widths) == 1:
-            return ","
-        raise WorkflowInputError(
-            f"Sample sheet '{path}' is not tab-separated: it uses commas, but its lines do not all have the "
-            "same number of comma-separated fields (a value holds a comma?). Save it as tab-separated text."
-        )
-    if len(header.split()) > 1:
-        raise WorkflowInputError(
-            f"Sample sheet '{path}', line {numbered[0][0]}: the header has no tabs (columns separated by spaces?). "
-            "The sheet must be tab-separated: put one tab between columns."
-        )
-    return "\t"
-
-
-def _content_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, line) of every line that is neither blank nor a '#' comment; no byte-order mark."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig") as handle:
-            return [
-                (number, line)
-                for number, line in enumerate(handle, start=1)
-                if line.strip() and not line.lstrip().startswith("#")
-            ]
-    except (UnicodeDecodeError, EOFError, OSError) as error:
-        raise WorkflowInputError(f"Sample sheet '{path}' cannot be read as UTF-8 text: {error}.") from error
 
 
 def sheet_line_number(sheet: pd.DataFrame, position: int) -> int:
@@ -176,13 +88,6 @@ def sample_sheet_errors(sheet: pd.DataFrame, schema: Mapping, sheet_path: str) -
             "Sample IDs must be unique: rename or remove the duplicate rows."
         )
     return messages
-
-
-def design_variables(design: str) -> list[str]:
-    """The sample-sheet columns a formula such as ``~ batch + condition`` uses."""
-    from formulaic import Formula
-
-    return sorted(Formula(design).required_variables)
 
 
 def design_errors(
@@ -225,27 +130,6 @@ def design_errors(
             "another (for example every batch holds one condition only). Drop or recode it."
         ]
     return []
-
-
-def sheet_as_model_frame(
-    sheet: pd.DataFrame, variables: Iterable[str], categorical: Iterable[str] = ()
-) -> pd.DataFrame:
-    """Sample-sheet columns as model variables.
-
-    A column whose every value is a number is a continuous covariate (write
-    ``C(column)`` in the design to treat it as a factor); the others, and the
-    contrast variables in ``categorical``, are factors.
-    """
-    categorical = set(categorical)
-    frame = pd.DataFrame(index=pd.Index(sheet["sample"].values, name="sample"))
-    for variable in variables:
-        values = sheet[variable].to_numpy()
-        numeric = pd.to_numeric(pd.Series(values), errors="coerce")
-        if variable not in categorical and numeric.notna().all():
-            frame[variable] = numeric.to_numpy(dtype=float)
-        else:
-            frame[variable] = values.astype(str)
-    return frame
 
 
 def contrast_errors(
