@@ -8,7 +8,8 @@ def main(snakemake, logger):
     import platform
 
     from resistseq.geneids import table_note
-    from resistseq.methods import gene_naming_text, imported_versions, methods_markdown, sha256
+    from resistseq.methods import gene_naming_text, methods_markdown
+    from resistseq.provenance import imported_versions, sha256_file
     from resistseq.runtime import atomic_path
     from resistseq.tables import (
         read_annotation,
@@ -49,7 +50,8 @@ def main(snakemake, logger):
         gsea_settings=settings,
         de_results=de_results,
         geneset_files=[
-            (label, sha256(path)) for label, path in zip(params.geneset_labels, snakemake.input.genesets, strict=True)
+            (label, sha256_file(path))
+            for label, path in zip(params.geneset_labels, snakemake.input.genesets, strict=True)
         ],
         outlier_ratio=params.outlier_ratio,
         gsea_results=gsea_results,

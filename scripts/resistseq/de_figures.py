@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from resistseq.plots import COLUMN_WIDTH, apply_style, group_colours
+from resistseq.plots import COLUMN_WIDTH, apply_style, group_colours, sample_order
 
 MAX_HEATMAP_GENES = 60
 
@@ -22,12 +22,6 @@ def zscores(vst: pd.DataFrame) -> pd.DataFrame:
     centred = values - values.mean(axis=1, keepdims=True)
     scaled = np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 0)
     return pd.DataFrame(scaled, index=vst.index, columns=vst.columns)
-
-
-def sample_order(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], columns: Sequence[str]) -> list[str]:
-    """Samples grouped by level, in sheet order within a level; others last."""
-    ordered = [s for level in levels for s in samples.index[samples[colour_by] == level] if s in columns]
-    return ordered + [s for s in columns if s not in ordered]
 
 
 def draw_zscore_heatmap(

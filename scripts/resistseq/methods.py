@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from resistseq.contrasts import contrast_kind, describe, is_pairwise
 from resistseq.contrasts import group_variable as contrast_groups
-
-SOFTWARE = {
-    "pytximport": "gene-level import",
-    "pydeseq2": "differential expression",
-    "gseapy": "gene-set enrichment",
-    "pandas": "tables",
-    "numpy": "numerics",
-    "scipy": "clustering and distances",
-    "matplotlib": "figures",
-}
-
-
-def imported_versions(modules: Sequence[str] = tuple(SOFTWARE)) -> dict[str, str]:
-    """Version of each module as imported in this process (``__version__``, else the installed metadata)."""
-    from importlib.metadata import version
-
-    versions = {}
-    for name in modules:
-        module = importlib.import_module(name)
-        versions[name] = str(getattr(module, "__version__", None) or version(name))
-    return versions
-
-
-def sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _join(items: Sequence[str]) -> str:

@@ -52,6 +52,13 @@ def group_colours(levels: Sequence[str]) -> dict[str, str]:
     return {level: OKABE_ITO[index % len(OKABE_ITO)] for index, level in enumerate(levels)}
 
 
+def sample_order(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], columns: Iterable[str]) -> list[str]:
+    """The samples in ``columns`` grouped by level of ``colour_by``, in sheet order within a level; others last."""
+    columns = list(columns)
+    ordered = [s for level in levels for s in samples.index[samples[colour_by] == level] if s in columns]
+    return ordered + [s for s in columns if s not in ordered]
+
+
 def save_figure(
     figure, pdf_path: str | os.PathLike, png_path: str | os.PathLike, svg_path: str | os.PathLike | None = None
 ) -> None:

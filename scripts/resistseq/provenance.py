@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import platform
@@ -35,6 +36,8 @@ SOFTWARE = (
     "PyYAML",
     "jsonschema",
 )
+# Of SOFTWARE, the ones the methods text cites (each imported under its distribution's name).
+CITED_SOFTWARE = ("pytximport", "pydeseq2", "gseapy", "pandas", "numpy", "scipy", "matplotlib")
 
 
 def utc_now() -> str:
@@ -42,6 +45,7 @@ def utc_now() -> str:
 
 
 def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
+    """Hex SHA-256 of the file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(chunk_size), b""):
@@ -60,7 +64,17 @@ def file_record(path: str | os.PathLike, label: str | None = None) -> dict:
     return record
 
 
+def imported_versions(modules: Iterable[str] = CITED_SOFTWARE) -> dict[str, str]:
+    """Version of each module as imported in this process (``__version__``, else the installed metadata)."""
+    versions = {}
+    for name in modules:
+        module = importlib.import_module(name)
+        versions[name] = str(getattr(module, "__version__", None) or metadata.version(name))
+    return versions
+
+
 def software_versions(distributions: Iterable[str] = SOFTWARE) -> dict:
+    """Python's and each distribution's installed version (None where not installed)."""
     versions = {"python": platform.python_version()}
     for name in distributions:
         try:

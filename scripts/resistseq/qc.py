@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from resistseq.plots import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, apply_style, group_colours
+from resistseq.plots import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, apply_style, group_colours, sample_order
 
 OUTLIER_COLUMNS = [
     "sample",
@@ -91,12 +91,6 @@ def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> p
     return table[OUTLIER_COLUMNS]
 
 
-def _ordered_samples(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], columns: Iterable[str]):
-    columns = list(columns)
-    ordered = [s for level in levels for s in samples.index[samples[colour_by] == level] if s in columns]
-    return ordered + [s for s in columns if s not in ordered]
-
-
 def _group_legend(axis, levels: Sequence[str], title: str, **kwargs) -> None:
     colours = group_colours(levels)
     handles = [matplotlib.patches.Patch(color=colours[level], label=level) for level in levels]
@@ -107,7 +101,7 @@ def plot_library_sizes(stats: pd.DataFrame, samples: pd.DataFrame, colour_by: st
     """Two bar panels per sample: library size (millions of counts) and detected genes."""
     apply_style()
     stats = stats.set_index("sample")
-    order = _ordered_samples(samples, colour_by, levels, stats.index)
+    order = sample_order(samples, colour_by, levels, stats.index)
     colours = group_colours(levels)
     bar_colours = [colours.get(samples.loc[s, colour_by], "#000000") for s in order]
     figure, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, max(2.2, 0.22 * len(order) + 1.0)), sharey=True)
@@ -130,7 +124,7 @@ def plot_count_distributions(
 ):
     """Box plots of log2(count + 1) per sample, raw and after size-factor normalisation."""
     apply_style()
-    order = _ordered_samples(samples, colour_by, levels, counts.columns)
+    order = sample_order(samples, colour_by, levels, counts.columns)
     colours = group_colours(levels)
     figure, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.8), sharey=True)
     for axis, frame, title in ((axes[0], counts, "Raw counts"), (axes[1], normalised, "Normalised counts")):
@@ -153,7 +147,7 @@ def plot_size_factors(
 ):
     """Size factor per sample, and against library size (points near a line through 0: depth explains them)."""
     apply_style()
-    order = _ordered_samples(samples, colour_by, levels, size_factors.index)
+    order = sample_order(samples, colour_by, levels, size_factors.index)
     colours = group_colours(levels)
     point_colours = [colours.get(samples.loc[s, colour_by], "#000000") for s in order]
     library = stats.set_index("sample").loc[order, "library_size"] / 1e6

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from resistseq.de_figures import draw_zscore_heatmap, sample_order
+from resistseq.de_figures import draw_zscore_heatmap
 from resistseq.plots import (
     COLUMN_WIDTH,
     PAGE_WIDTH,
@@ -19,6 +19,7 @@ from resistseq.plots import (
     marker_matrix,
     plot_pca,
     plot_volcano,
+    sample_order,
     say_if_empty,
 )
 
