@@ -3,7 +3,7 @@
     .venv/bin/python bench/calibration.py                      # 5,000 genes, 3 seeds, 3v3 .. 10v10
     .venv/bin/python bench/calibration.py --genes 20000 --seeds 10
 
-Simulates negative-binomial counts with resistseq.simulation (DESeq2-style mean-dispersion trend,
+Simulates negative-binomial counts with tests/simulation.py (DESeq2-style mean-dispersion trend,
 10 % of genes changed with |log2FC| in [0.5, 2.5]), runs resistseq.deseq.run_deseq2 (apeGLM off,
 as it does not change padj) and prints one row per design: mean and worst false discovery
 proportion among padj < 0.05, mean and lowest power for |log2FC| >= 1 at baseMean >= 50, and the
@@ -20,13 +20,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from simulation import calibration, simulate_counts  # noqa: E402
 
 from resistseq.deseq import Contrast, run_deseq2  # noqa: E402
 from resistseq.runtime import limit_threads  # noqa: E402
-from resistseq.simulation import calibration, simulate_counts  # noqa: E402
 
 CONTRAST = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
 

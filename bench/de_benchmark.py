@@ -2,7 +2,7 @@
 
 Not a test. Each run is a fresh subprocess (import time included, as in a rule), measured
 from outside with ru_maxrss of the child. Counts are simulated like DESeq2's
-makeExampleDESeqDataSet (resistseq.simulate, seed 1), written once per size to a temp dir.
+makeExampleDESeqDataSet (make_example_counts in tests/simulation.py, seed 1), written once per size to a temp dir.
 
     .venv/bin/python bench/de_benchmark.py                       # all sizes
     .venv/bin/python bench/de_benchmark.py --sizes 6x60000 100x20000 --threads 1
@@ -74,8 +74,8 @@ def main() -> None:
     parser.add_argument("--skip-r", action="store_true")
     arguments = parser.parse_args()
 
-    sys.path.insert(0, str(PROJECT / "scripts"))
-    from resistseq.simulate import simulate_counts
+    sys.path.insert(0, str(PROJECT / "tests"))
+    from simulation import make_example_counts
 
     rscript = None if arguments.skip_r else shutil.which("Rscript")
     env = dict(os.environ)
@@ -89,7 +89,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         for size in arguments.sizes:
             samples, genes = (int(part) for part in size.lower().split("x"))
-            counts, sheet = simulate_counts(genes, samples, seed=1)
+            counts, sheet = make_example_counts(genes, samples, seed=1)
             counts_path, sheet_path = Path(directory) / f"{size}_counts.tsv", Path(directory) / f"{size}_sheet.tsv"
             counts.to_csv(counts_path, sep="\t")
             sheet.to_csv(sheet_path, sep="\t", index=False)

@@ -1,6 +1,6 @@
 """Write a simulated study (count matrix, sample sheet, config) that the workflow runs as it is.
 
-Counts come from ``resistseq.simulation.simulate_counts`` (negative binomial, planted fold changes,
+Counts come from ``simulate_counts`` of tests/simulation.py (negative binomial, planted fold changes,
 optional batch). Genes carry real symbols where the gene sets need them: the bundled sets, the extra
 collection's genes and the example's HGNC background first, then synthetic ``SIMSYM<n>`` symbols.
 With more than one contrast the resistant samples are split in order into ``resistant_1..k`` groups
@@ -20,9 +20,11 @@ import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "scripts"))
+sys.path.insert(0, str(PROJECT / "tests"))
+
+from simulation import simulate_counts  # noqa: E402
 
 from resistseq.genesets import read_gmt  # noqa: E402
-from resistseq.simulation import simulate_counts  # noqa: E402
 
 SEED = 20161001
 SIMULATED_SET_SIZE = 100

@@ -3,7 +3,7 @@
     .venv/bin/python bench/stress.py                        # 200 datasets, seed 1
     .venv/bin/python bench/stress.py --n 50 --seed 7 --out bench/stress_results
 
-Each dataset comes from resistseq.simulation.stress_case (null to strong effects, 2-10 replicates,
+Each dataset comes from stress_case in tests/simulation.py (null to strong effects, 2-10 replicates,
 one or two covariates, size factors spread up to 20x, dispersions 0.001-5, genes all zero in one
 group, single-count genes, 50-1000x outliers, 500-60,000 genes). For each, resistseq.deseq.run_deseq2
 runs with the workflow's default backend (vectorised, r_compatible), with the vectorised backend in
@@ -25,13 +25,14 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from simulation import stress_case  # noqa: E402
 
 from resistseq.deseq import Contrast, run_deseq2  # noqa: E402
 from resistseq.runtime import limit_threads  # noqa: E402
-from resistseq.simulation import stress_case  # noqa: E402
 
 CONTRAST = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
 # (label, backend, r_compatible)

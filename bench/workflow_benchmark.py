@@ -8,7 +8,7 @@ Not a test. Four studies by default, each run in its own temporary directory:
   ../shared when present, else 50 simulated sets)
 - ``20k_x14_3contrasts``: 20,000 genes x 14 samples, three contrasts
 
-The simulated studies are written by ``bench/simulate_study.py`` (``resistseq.simulation``, fixed
+The simulated studies are written by ``bench/simulate_study.py`` (``tests/simulation.py``, fixed
 seed). For each study the table gives the workflow's wall time and job count, the peak memory (the
 largest ``max_rss`` of the rules' Snakemake ``benchmark:`` files when the rules have them, else the
 largest single process, from ``wait4``), the slowest jobs (from the benchmark files, else from the

@@ -23,7 +23,7 @@ import pandas as pd
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "scripts"))
 
-from resistseq.simulation import simulate_counts  # noqa: E402
+from simulation import simulate_counts  # noqa: E402
 
 R_CONTRASTS = PROJECT / "tests" / "data" / "r_contrasts"
 

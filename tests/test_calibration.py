@@ -1,6 +1,6 @@
 """Planted truth: the workflow's DE step finds simulated changes without false alarms.
 
-Negative-binomial counts (resistseq.simulation): 2,000 genes, a DESeq2-style mean-dispersion trend
+Negative-binomial counts (tests/simulation.py): 2,000 genes, a DESeq2-style mean-dispersion trend
 with scatter, 300 genes with known |log2FC| in [0.5, 2.5] and the rest null, 3 vs 3 samples.
 bench/calibration.py runs larger versions (more genes and seeds, 3 vs 3 up to 10 vs 10).
 """
@@ -8,10 +8,10 @@ bench/calibration.py runs larger versions (more genes and seeds, 3 vs 3 up to 10
 from __future__ import annotations
 
 import pytest
+from simulation import calibration, simulate_counts
 from threadpoolctl import threadpool_limits
 
 from resistseq.deseq import Contrast, run_deseq2
-from resistseq.simulation import calibration, simulate_counts
 
 CONTRAST = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
 

@@ -8,12 +8,12 @@ import pytest
 from conftest import PROJECT, SHARED, requires_shared
 from pydeseq2 import utils
 from pydeseq2.ds import DeseqStats
+from simulation import make_example_counts
 
 from resistseq.deseq import Contrast, normalise_and_vst, run_deseq2
 from resistseq.errors import WorkflowInputError
 from resistseq.inference import VectorisedInference, backend_dataset, r_parametric_trend
 from resistseq.prefilter import genes_to_model
-from resistseq.simulate import simulate_counts
 
 R_BACKEND = PROJECT / "tests" / "data" / "r_backend"
 
@@ -54,7 +54,7 @@ def relative_error(ours: pd.Series, theirs: pd.Series) -> pd.Series:
 @pytest.fixture(scope="module")
 def simulated():
     """200 genes x 6 samples like makeExampleDESeqDataSet, plus all-zero, one-group-zero and outlier genes."""
-    counts, sheet = simulate_counts(200, 6, seed=11)
+    counts, sheet = make_example_counts(200, 6, seed=11)
     counts.iloc[0] = 0
     counts.iloc[1, 3:] = 0
     counts.iloc[2, :3] = 0
@@ -190,7 +190,7 @@ def test_prefilter_keeps_genes_with_enough_counts_in_the_smallest_group():
 
 
 def test_prefiltered_genes_stay_in_the_results_with_na_statistics():
-    counts, sheet = simulate_counts(200, 6, seed=3, intercept_mean=3)
+    counts, sheet = make_example_counts(200, 6, seed=3, intercept_mean=3)
     contrast = Contrast("b_vs_a", "condition", "A", "B")
     table = run_deseq2(counts, sheet, "~ condition", contrast, min_count=10).set_index("gene_id")
     removed = ~genes_to_model(counts, sheet, "condition", 10)
@@ -207,7 +207,7 @@ def test_prefiltered_genes_stay_in_the_results_with_na_statistics():
 
 @pytest.mark.parametrize("backend", ["vectorised", "pydeseq2"])
 def test_vst_comes_from_the_configured_backend(backend):
-    counts, sheet = simulate_counts(300, 6, seed=5)
+    counts, sheet = make_example_counts(300, 6, seed=5)
     result = normalise_and_vst(counts, sheet, "~ condition", blind=True, backend=backend, r_compatible=True)
     dataset_class, inference = backend_dataset(backend, n_cpus=1, r_compatible=True)
     dds = dataset_class(

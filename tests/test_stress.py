@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydeseq2 import utils
+from simulation import simulate_counts, stress_case
 
 import resistseq.inference
 from resistseq.deseq import Contrast, normalise_and_vst, run_deseq2
 from resistseq.errors import WorkflowInputError
 from resistseq.inference import VectorisedInference
-from resistseq.simulation import simulate_counts, stress_case
 
 CONTRAST = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
 STATISTICS = ["log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]

@@ -1,4 +1,6 @@
-"""Negative-binomial RNA-seq counts with planted fold changes, for calibration tests and benchmarks.
+"""Simulated negative-binomial RNA-seq counts for tests and benchmarks (not part of the workflow).
+
+``simulate_counts``: counts with planted fold changes, for calibration tests and benchmarks.
 
 Means follow a log-normal spread of expression levels, dispersions DESeq2's parametric trend
 alpha(mu) = asymptotic + extra_poisson / mu with log-normal scatter around it (as in the bundled
@@ -6,6 +8,9 @@ example), size factors vary between samples, and a chosen number of genes get a 
 change between the two conditions. An optional batch (balanced over conditions, two or more
 levels) multiplies every gene by its own effect per batch level, and an optional condition x batch
 interaction adds a further effect to the resistant samples outside the first batch.
+
+``make_example_counts``: count tables like DESeq2's ``makeExampleDESeqDataSet``, for speed
+benchmarks and the inference tests.
 """
 
 from __future__ import annotations
@@ -193,3 +198,31 @@ def stress_case(seed: int, max_genes: int = 60_000) -> StressCase:
         outlier_factor,
         simulation,
     )
+
+
+def make_example_counts(
+    genes: int,
+    samples: int,
+    seed: int = 1,
+    beta_sd: float = 1.0,
+    intercept_mean: float = 4.0,
+    intercept_sd: float = 2.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Genes x samples counts and a sample sheet with two equal groups (A first, then B).
+
+    As ``makeExampleDESeqDataSet``: log2 intercepts ~ N(4, 2), log2 fold changes
+    ~ N(0, ``beta_sd``), dispersion 4 / mean + 0.1, size factors 1.
+    """
+    rng = np.random.default_rng(seed)
+    intercept = rng.normal(intercept_mean, intercept_sd, genes)
+    beta = rng.normal(0.0, beta_sd, genes)
+    condition = np.repeat(["A", "B"], [samples - samples // 2, samples // 2])
+    mean_a = 2.0**intercept
+    dispersion = 4.0 / mean_a + 0.1
+    mu = 2.0 ** (intercept[:, None] + beta[:, None] * (condition == "B")[None, :])
+    size = 1.0 / dispersion[:, None]
+    counts = rng.negative_binomial(size, size / (size + mu))
+    names = [f"sample{i + 1}" for i in range(samples)]
+    frame = pd.DataFrame(counts, index=pd.Index([f"gene{i + 1}" for i in range(genes)], name="gene_id"), columns=names)
+    sheet = pd.DataFrame({"sample": names, "condition": condition}).set_index("sample", drop=False)
+    return frame, sheet
