@@ -1,7 +1,7 @@
 """The workflow's DE functions against R DESeq2 on PyDESeq2's shared references and on real nf-core data.
 
-Every case runs ``resistseq.deseq.run_deseq2`` / ``fit_dispersions`` / ``normalise_and_vst`` (the code
-the workflow's rules call), never PyDESeq2 directly, and compares with R DESeq2 1.34's outputs in
+Every case runs ``resistseq.deseq.run_deseq2`` (with the dispersion table it returns) / ``normalise_and_vst``
+(the code the workflow's rules call), never PyDESeq2 directly, and compares with R DESeq2 1.34's outputs in
 ../shared/data/pydeseq2_reference (upstream tolerance: relative error < 0.02, < 0.04 for the
 multi-factor cases; NaN patterns equal). docs/validation.md lists the measured agreement.
 """
@@ -14,7 +14,7 @@ import pytest
 from conftest import SHARED, requires_shared
 from threadpoolctl import threadpool_limits
 
-from resistseq.deseq import Contrast, fit_dispersions, normalise_and_vst, run_deseq2
+from resistseq.deseq import Contrast, normalise_and_vst, run_deseq2
 from resistseq.quant import import_gene_counts
 
 pytestmark = requires_shared
@@ -172,7 +172,8 @@ def test_apeglm_shrunken_lfc_matches_r(case, tolerance, se_tolerance, r_short_of
 )
 def test_dispersions_match_r(case, tolerance):
     counts, samples = case_data(case)
-    ours = fit_dispersions(counts, samples, DESIGNS[case], B_VS_A)
+    _, dispersions = run_deseq2(counts, samples, DESIGNS[case], B_VS_A, with_dispersions=True)
+    ours = dispersions.set_index("gene_id")
     r = read_r(case, "r_test_dispersions.csv").iloc[:, 0]
     assert relative_error(ours.loc[r.index, "dispersion_final"], r) < tolerance
     assert (ours.loc[r.index, "dispersion_final"].isna() == r.isna()).all()

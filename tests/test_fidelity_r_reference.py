@@ -16,7 +16,7 @@ from conftest import EXAMPLE_DATA, SHARED, requires_shared
 from scipy.special import polygamma
 from threadpoolctl import threadpool_limits
 
-from resistseq.deseq import Contrast, fit_dispersions, normalise_and_vst, run_deseq2
+from resistseq.deseq import Contrast, normalise_and_vst, run_deseq2
 from resistseq.quant import import_gene_counts
 
 R_REFERENCE = Path(__file__).parent / "data" / "r_reference"
@@ -89,9 +89,8 @@ def example():
     paths = {sample: str(EXAMPLE_DATA / sample / "quant.sf.gz") for sample in sheet.index}
     counts = import_gene_counts(paths, "salmon", tx2gene_path=str(EXAMPLE_DATA / "tx2gene.tsv")).counts
     contrast = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
-    results = run_deseq2(counts, sheet, "~ condition", contrast).set_index("gene_id")
-    dispersions = fit_dispersions(counts, sheet, "~ condition", contrast)
-    return counts, sheet, results, dispersions
+    results, dispersions = run_deseq2(counts, sheet, "~ condition", contrast, with_dispersions=True)
+    return counts, sheet, results.set_index("gene_id"), dispersions.set_index("gene_id")
 
 
 def test_example_import_equals_r_tximport(example):
@@ -145,9 +144,10 @@ def airway():
     # R fitted every 5th gene with >= 10 reads (3,855 genes); the test fits the same genes.
     counts = import_gene_counts(paths, "kallisto", tx2gene_path=str(tx2gene)).counts.loc[r.index]
     contrast = Contrast("treated_vs_control", "dex", "control", "treated")
-    results = run_deseq2(counts, sheet, "~ celltype + dex", contrast, shrink_lfc=False).set_index("gene_id")
-    dispersions = fit_dispersions(counts, sheet, "~ celltype + dex", contrast)
-    return counts, sheet, results, dispersions, r
+    results, dispersions = run_deseq2(
+        counts, sheet, "~ celltype + dex", contrast, shrink_lfc=False, with_dispersions=True
+    )
+    return counts, sheet, results.set_index("gene_id"), dispersions.set_index("gene_id"), r
 
 
 @requires_shared
@@ -243,7 +243,10 @@ def test_count_matrix_and_featurecounts_give_the_same_counts(pasilla):
 def test_count_matrix_deseq2_matches_r(pasilla):
     sheet, counts, _, r = pasilla
     contrast = Contrast("treated_vs_untreated", "condition", "untreated", "treated")
-    results = run_deseq2(counts, sheet, "~ type + condition", contrast, shrink_lfc=False).set_index("gene_id")
+    results, dispersions = run_deseq2(
+        counts, sheet, "~ type + condition", contrast, shrink_lfc=False, with_dispersions=True
+    )
+    results, dispersions = results.set_index("gene_id"), dispersions.set_index("gene_id")
     figures = agreement(results, r)
     # Measured: baseMean 4.9e-7; LFC correlation 1.0000, max |delta| 0.051; Spearman of p 0.9999;
     # Cook's NA pattern identical; 349 vs 347 genes at padj < 0.05, Jaccard 0.994 (PyDESeq2's
@@ -258,7 +261,6 @@ def test_count_matrix_deseq2_matches_r(pasilla):
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
     # 4 residual degrees of freedom, so both use the MAD prior. Measured: trend within 2.2 % of R's,
     # final dispersions a median 1.5 % off (PyDESeq2's DefaultInference: 20 %, 7 %).
-    dispersions = fit_dispersions(counts, sheet, "~ type + condition", contrast)
     trend = r_trend("pasilla_matrix", r["baseMean"])
     assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.04
     assert dispersion_error(dispersions, r).median() < 0.03

@@ -116,10 +116,6 @@ def read_gene_sets(
     return sets, sources
 
 
-def bundled_gmt_files(resource_dir: str | os.PathLike) -> list[str]:
-    return sorted(str(path) for path in Path(resource_dir).glob("*.gmt"))
-
-
 def set_coverage(
     sets: Mapping[str, list[str]],
     sources: Mapping[str, str],
