@@ -12,6 +12,7 @@ rule judge_hypotheses:
     input:
         de="results/de/{contrast}/deseq2.tsv",
         gsea="results/enrichment/{contrast}/gsea.tsv",
+        coverage="results/enrichment/{contrast}/geneset_coverage.tsv",
         scores="results/signatures/scores.tsv",
         pam50="results/subtype/pam50.tsv",
         normalised="results/counts/normalised_counts.tsv",

@@ -8,6 +8,10 @@ rule write_methods:
         settings=expand(
             "results/enrichment/{contrast}/gsea_settings.json", contrast=CONTRASTS
         ),
+        gsea=expand("results/enrichment/{contrast}/gsea.tsv", contrast=CONTRASTS),
+        coverage=expand(
+            "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
+        ),
         genesets=get_geneset_files(),
     output:
         methods="results/methods.md",
@@ -30,6 +34,7 @@ rule write_methods:
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),
         outlier_ratio=config["qc"]["outlier_distance_ratio"],
+        gsea_fdr=config["hypothesis"]["fdr"],
         code=get_code_version("write_methods.py"),
     script:
         "../scripts/write_methods.py"

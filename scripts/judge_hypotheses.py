@@ -6,7 +6,15 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.hypothesis import Evidence, Settings, hypothesis_table, sample_groups, summary_html, summary_markdown
+    from resistseq.hypothesis import (
+        Evidence,
+        Settings,
+        findings,
+        hypothesis_table,
+        sample_groups,
+        summary_html,
+        summary_markdown,
+    )
     from resistseq.runtime import atomic_path, write_table
     from resistseq.signatures import expression_by_symbol
     from resistseq.validation import read_sample_sheet
@@ -30,14 +38,18 @@ def main(snakemake, logger):
         reference_samples=reference_samples,
         target=contrast["target"],
         reference=contrast["reference"],
+        coverage=pd.read_csv(snakemake.input.coverage, sep="\t"),
     )
     table = hypothesis_table(evidence, settings)
     for entry in table[table["test"] == "overall"].itertuples(index=False):
         logger.info("%s: %s (%s)", entry.hypothesis, entry.verdict, entry.evidence)
     for entry in table[table["verdict"] == "not testable"].itertuples(index=False):
         logger.warning("%s: %s is not testable: %s", entry.hypothesis, entry.test, entry.evidence)
+    found = findings(evidence, settings)
+    for sentence in found:
+        logger.info("%s", sentence)
     write_table(table, snakemake.output.table)
-    labels = (snakemake.wildcards.contrast, contrast["target"], contrast["reference"], settings)
+    labels = (snakemake.wildcards.contrast, contrast["target"], contrast["reference"], settings, found)
     for render, path in ((summary_markdown, snakemake.output.summary), (summary_html, snakemake.output.html)):
         with atomic_path(path) as temporary:
             temporary.write_text(render(table, *labels))

@@ -10,7 +10,7 @@ def main(snakemake, logger):
     from resistseq.plots import save_figure
 
     gsea = pd.read_csv(snakemake.input.table, sep="\t")
-    figure = plot_enrichment_dots(gsea, snakemake.wildcards.contrast, snakemake.params.top)
+    figure = plot_enrichment_dots(gsea, snakemake.wildcards.contrast, snakemake.params.top, fdr=snakemake.params.fdr)
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
 
 

@@ -9,7 +9,7 @@ def main(snakemake, logger):
     import gseapy
     import pandas as pd
 
-    from resistseq.genesets import log_coverage, read_gmt_files, set_coverage
+    from resistseq.genesets import dropped_statement, log_coverage, read_gmt_files, set_coverage
     from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
     from resistseq.runtime import atomic_path, write_table
 
@@ -29,9 +29,13 @@ def main(snakemake, logger):
     coverage = set_coverage(sets, sources, ranking.scores.index, params.min_size, params.max_size, params.min_coverage)
     log_coverage(coverage, logger)
     tested = sets_to_test(sets, coverage, ranking.scores)
-    prerank = run_prerank(
-        ranking.scores, tested, seed=params.seed, permutations=params.permutations, threads=snakemake.threads
-    )
+    prerank = None
+    if tested:
+        prerank = run_prerank(
+            ranking.scores, tested, seed=params.seed, permutations=params.permutations, threads=snakemake.threads
+        )
+    else:
+        logger.warning("GSEA not run: %s", dropped_statement(coverage))
     table = gsea_table(prerank, coverage)
     logger.info("tested %d sets; %d with FDR < 0.25", len(table), int((table["fdr"] < 0.25).sum()))
 

@@ -6,7 +6,7 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.genesets import log_coverage, read_gmt_files, set_coverage
+    from resistseq.genesets import dropped_statement, log_coverage, read_gmt_files, set_coverage
     from resistseq.ora import background_by_symbol, ora_table, select_genes
     from resistseq.runtime import write_table
 
@@ -22,10 +22,21 @@ def main(snakemake, logger):
         params.alpha,
         params.lfc_threshold,
     )
+    for direction, genes in selection.items():
+        if not genes:
+            logger.warning(
+                "no %s gene at padj < %g and |log2FC| > %g: every %s test has overlap 0 and p-value 1",
+                direction,
+                params.alpha,
+                params.lfc_threshold,
+                direction,
+            )
     sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
     coverage = set_coverage(sets, sources, tested.index, params.min_size, params.max_size, params.min_coverage)
     log_coverage(coverage, logger)
     testable = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
+    if not testable:
+        logger.warning("no ORA test: %s", dropped_statement(coverage))
     table = ora_table(tested, testable, sources, params.alpha, params.lfc_threshold)
     logger.info(
         "%d set x direction tests; %d with padj < %g",

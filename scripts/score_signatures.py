@@ -5,9 +5,10 @@ from resistseq.runtime import run_rule
 
 def main(snakemake, logger):
 
-    from resistseq.genesets import log_coverage, read_gmt_files, set_coverage
+    from resistseq.genesets import dropped_statement, log_coverage, read_gmt_files, set_coverage
+    from resistseq.gsea import sets_to_test
     from resistseq.runtime import write_table
-    from resistseq.signatures import long_scores, read_vst_by_symbol, ssgsea_scores, zscore_scores
+    from resistseq.signatures import read_vst_by_symbol, signature_scores
 
     params = snakemake.params
     inputs = snakemake.input
@@ -16,22 +17,14 @@ def main(snakemake, logger):
     sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
     coverage = set_coverage(sets, sources, expression.index, params.min_size, params.max_size, params.min_coverage)
     log_coverage(coverage, logger)
-    scored = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
-    if not scored:
-        from resistseq.errors import WorkflowInputError
-
-        raise WorkflowInputError(
-            "No gene set has enough genes in the data to be scored; the log lists each set's coverage. "
-            "Check that the gene sets use the same gene symbols as the annotation, or lower enrichment.min_size."
-        )
-    frames = {
-        "ssgsea": ssgsea_scores(
-            expression, scored, seed=params.seed, weight=params.ssgsea_weight, threads=snakemake.threads
-        ),
-        "zscore": zscore_scores(expression, scored),
-    }
-    table = long_scores(frames, groups, list(expression.columns))
-    logger.info("scored %d gene sets in %d samples with ssgsea and zscore", len(scored), expression.shape[1])
+    scored = sets_to_test(sets, coverage, expression.mean(axis=1), kind="scored")
+    table = signature_scores(
+        expression, scored, groups, seed=params.seed, weight=params.ssgsea_weight, threads=snakemake.threads
+    )
+    if scored:
+        logger.info("scored %d gene sets in %d samples with ssgsea and zscore", len(scored), expression.shape[1])
+    else:
+        logger.warning("no signature scores: %s", dropped_statement(coverage))
     write_table(table, snakemake.output.scores)
     write_table(coverage, snakemake.output.coverage)
 

@@ -23,6 +23,8 @@ def main(snakemake, logger):
         name: pd.read_csv(path, sep="\t", dtype={"gene_id": str, "gene_name": str})
         for name, path in zip(names, snakemake.input.de, strict=True)
     }
+    gsea_results = {name: pd.read_csv(path, sep="\t") for name, path in zip(names, snakemake.input.gsea, strict=True)}
+    coverages = {name: pd.read_csv(path, sep="\t") for name, path in zip(names, snakemake.input.coverage, strict=True)}
     versions = imported_versions()
     for name, used in settings.items():
         if used["gseapy_version"] != versions["gseapy"]:
@@ -46,6 +48,9 @@ def main(snakemake, logger):
             (label, sha256(path)) for label, path in zip(params.geneset_labels, snakemake.input.genesets, strict=True)
         ],
         outlier_ratio=params.outlier_ratio,
+        gsea_results=gsea_results,
+        coverages=coverages,
+        gsea_fdr=params.gsea_fdr,
     )
     with atomic_path(snakemake.output.methods) as temporary:
         temporary.write_text(text)

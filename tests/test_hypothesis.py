@@ -15,7 +15,9 @@ from resistseq.hypothesis import (
     Evidence,
     Settings,
     check_hypothesis_genesets,
+    findings,
     hypothesis_table,
+    summary_html,
     summary_markdown,
 )
 
@@ -182,3 +184,59 @@ def test_unknown_hypothesis_gene_set_is_named(tmp_path):
         "config key 'hypothesis.nfkb_genesets': gene set 'NFKB_TYPO' is in none of the gene-set files "
         "(files: sets.gmt)."
     )
+
+
+def null_evidence(**changes):
+    """The hand-made evidence with nothing changed: no gene and no gene set passes the thresholds."""
+    evidence = make_evidence(fdr=0.6, shift=0.0, key_padj=0.7, **changes)
+    evidence.de["padj"] = evidence.de["padj"].clip(lower=0.3)
+    evidence.pam50["corr_Basal"] = [0.1, -0.1, 0.0, 0.0, 0.1, -0.1]
+    evidence.pam50["call"] = "LumB"
+    return evidence
+
+
+def test_findings_say_nothing_changed_on_null_evidence():
+    evidence = null_evidence()
+    assert findings(evidence, Settings()) == [
+        "Nothing changed at these thresholds: no gene at padj < 0.05 (25 of 25 genes tested), and no gene set "
+        "with FDR < 0.05 (5 tested)."
+    ]
+    table = hypothesis_table(evidence, Settings())
+    assert not (table.loc[table["hypothesis"] != "HER2 maintained", "verdict"] == "supported").any()
+    found = findings(evidence, Settings())
+    text = summary_markdown(table, "c", "resistant", "parental", Settings(), found)
+    assert text.startswith("## c: resistant vs parental\n\nNothing changed at these thresholds: no gene at padj")
+    html = summary_html(table, "c", "resistant", "parental", Settings(), found)
+    assert "<p><b>Nothing changed at these thresholds: no gene at padj &lt; 0.05 (25 of 25 genes tested)" in html
+
+
+def test_findings_count_what_changed_and_untested_genes():
+    evidence = make_evidence()
+    evidence.de.loc[evidence.de["gene_name"] == "BG0", "padj"] = np.nan
+    assert findings(evidence, Settings()) == [
+        "Differential expression: 4 genes up and 0 down at padj < 0.05 (24 of 25 genes tested).",
+        "Gene-set enrichment: 4 of 5 gene sets with FDR < 0.05: BASAL_LIKE_UP, LUMINAL_MARKERS, "
+        "NFKB_CANONICAL_PATHWAY, NFKB_TARGET_GENES.",
+    ]
+
+
+def test_every_set_dropped_is_named_in_the_findings_and_the_rows():
+    evidence = null_evidence(drop_sets=SETS)
+    evidence.coverage = pd.DataFrame(
+        {
+            "term": SETS,
+            "genes_found": [5, 40, 45, 35, 33],
+            "status": [f"dropped: {n} genes found < min_size 1000" for n in (5, 40, 45, 35, 33)],
+        }
+    )
+    assert findings(evidence, Settings()) == [
+        "Differential expression: no gene at padj < 0.05 (25 of 25 genes tested).",
+        "Gene-set enrichment: no gene set was tested (every gene set was dropped: HER2_AMPLICON_17Q12 (5 genes "
+        "found < min_size 1000); NFKB_CANONICAL_PATHWAY (40 genes found < min_size 1000); NFKB_TARGET_GENES (45 "
+        "genes found < min_size 1000); BASAL_LIKE_UP (35 genes found < min_size 1000); LUMINAL_MARKERS (33 genes "
+        "found < min_size 1000)).",
+    ]
+    table = hypothesis_table(evidence, Settings())
+    row = table[table["test"] == "NFKB_TARGET_GENES preranked GSEA"].iloc[0]
+    assert row["evidence"] == "gene set NFKB_TARGET_GENES was not tested: dropped: 45 genes found < min_size 1000"
+    assert overall(table)["NF-kB activated"] == "not testable"

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
-from conftest import PROJECT, copy_example, snakemake
+from conftest import copy_example, copy_no_effect_example, snakemake
 
 pytestmark = pytest.mark.workflow
 
 
 def test_no_planted_effect_reports_no_change(tmp_path):
-    configfile = copy_example(tmp_path)
-    shutil.rmtree(tmp_path / "data")
-    generated = subprocess.run(
-        [
-            sys.executable,
-            str(PROJECT / "example" / "make_example.py"),
-            "--no-effect",
-            "--outdir",
-            str(tmp_path / "data"),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert generated.returncode == 0, generated.stderr
+    configfile = copy_no_effect_example(tmp_path)
     target = "results/hypothesis/resistant_vs_parental.tsv"
     completed = snakemake(tmp_path, "--configfile", str(configfile), "--cores", "2", target)
     assert completed.returncode == 0, completed.stderr[-4000:]

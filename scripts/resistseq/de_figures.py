@@ -41,6 +41,7 @@ def draw_zscore_heatmap(
     title: str,
     row_groups: Sequence[str] | None = None,
     colourbar: bool = True,
+    empty_text: str = "no genes to show",
 ):
     """A z-score heatmap in ``spec`` with a group-colour strip above it; returns the heatmap's axis."""
     inner = spec.subgridspec(2, 1, height_ratios=[0.5, max(len(matrix), 1)], hspace=0.04)
@@ -62,7 +63,7 @@ def draw_zscore_heatmap(
     if matrix.empty:
         axis.set_xticks(range(len(columns)), columns, rotation=90)
         axis.set_yticks([])
-        axis.text(0.5, 0.5, "no genes to show", ha="center", va="center", transform=axis.transAxes)
+        axis.text(0.5, 0.5, empty_text, ha="center", va="center", transform=axis.transAxes)
         return axis
     image = axis.imshow(
         matrix.to_numpy(dtype=float), aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2, interpolation="nearest"
@@ -107,8 +108,16 @@ def plot_top_de_heatmap(
     significant = int((results["padj"] < alpha).sum())
     figure = plt.figure(figsize=(COLUMN_WIDTH + 0.6, max(2.5, 0.11 * len(matrix) + 1.6)))
     grid = figure.add_gridspec(1, 1)
-    title = f"{contrast_label}: top {len(matrix)} genes by padj\n({significant} with padj < {alpha}; VST z-scores)"
-    draw_zscore_heatmap(figure, grid[0], matrix, samples, colour_by, levels, title)
+    if significant:
+        title = f"{contrast_label}: top {len(matrix)} genes by padj\n({significant} with padj < {alpha}; VST z-scores)"
+    elif len(matrix):
+        title = (
+            f"{contrast_label}: no gene at padj < {alpha}\n{len(matrix)} genes with the smallest padj (VST z-scores)"
+        )
+    else:
+        title = f"{contrast_label}: no gene at padj < {alpha}"
+    empty_text = "no gene has an adjusted p-value"
+    draw_zscore_heatmap(figure, grid[0], matrix, samples, colour_by, levels, title, empty_text=empty_text)
     return figure
 
 
@@ -168,13 +177,24 @@ def top_enriched(gsea: pd.DataFrame, top: int) -> pd.DataFrame:
     return ranked.head(top).sort_values(["nes", "term"], kind="mergesort").drop(columns="abs_nes")
 
 
-def plot_enrichment_dots(gsea: pd.DataFrame, contrast_label: str, top: int, fdr_floor: float = 1e-4):
-    """Dot plot: NES on x, one row per set, dot area by set size, colour by -log10 FDR."""
+def plot_enrichment_dots(gsea: pd.DataFrame, contrast_label: str, top: int, fdr_floor: float = 1e-4, fdr: float = 0.05):
+    """Dot plot: NES on x, one row per set, dot area by set size, colour by -log10 FDR.
+
+    The title says how many sets pass ``fdr``, and plainly when none does.
+    """
     apply_style()
     chosen = top_enriched(gsea, top)
     figure, axis = plt.subplots(figsize=(COLUMN_WIDTH + 0.8, max(2.0, 0.22 * len(chosen) + 1.2)))
     if chosen.empty:
-        axis.text(0.5, 0.5, "no gene set was tested", ha="center", va="center", transform=axis.transAxes)
+        axis.text(
+            0.5,
+            0.5,
+            "no gene set was tested\n(geneset_coverage.tsv says why)",
+            ha="center",
+            va="center",
+            transform=axis.transAxes,
+        )
+        axis.set_axis_off()
         axis.set_title(f"{contrast_label}: enriched gene sets")
         return figure
     colour = -np.log10(chosen["fdr"].clip(lower=fdr_floor))
@@ -193,7 +213,9 @@ def plot_enrichment_dots(gsea: pd.DataFrame, contrast_label: str, top: int, fdr_
     axis.axvline(0, color="#666666", linewidth=0.5)
     axis.set_yticks(range(len(chosen)), chosen["term"])
     axis.set_xlabel("normalised enrichment score (NES)")
-    axis.set_title(f"{contrast_label}: top {len(chosen)} gene sets by FDR")
+    passing = int((gsea["fdr"] < fdr).sum())
+    found = f"{passing} of {len(gsea)} sets with FDR < {fdr}" if passing else f"no gene set with FDR < {fdr}"
+    axis.set_title(f"{contrast_label}: top {len(chosen)} gene sets by FDR\n({found})")
     bar = figure.colorbar(points, ax=axis, fraction=0.05, pad=0.03)
     bar.set_label(f"-log10 FDR (FDR < {fdr_floor:g} shown as {fdr_floor:g})")
     legend_sizes = sorted({int(sizes.min()), int(np.median(sizes)), int(sizes.max())})

@@ -10,6 +10,9 @@ import pandas as pd
 
 from resistseq.errors import WorkflowInputError
 
+# Sets named in one sentence before the rest are only counted.
+MAX_NAMED_SETS = 8
+
 
 def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:
     """Sets of a GMT file: name -> unique gene symbols in file order."""
@@ -120,3 +123,17 @@ def log_coverage(coverage: pd.DataFrame, logger) -> None:
             )
         if entry.status != "tested":
             logger.warning("gene set %s left out: %s", entry.term, entry.status)
+
+
+def dropped_statement(coverage: pd.DataFrame) -> str:
+    """'every gene set was dropped: ...' naming each set and why, or '' when any set is tested."""
+    if (coverage["status"] == "tested").any():
+        return ""
+    reasons = [f"{entry.term} ({entry.status.removeprefix('dropped: ')})" for entry in coverage.itertuples()]
+    if not reasons:
+        return "no gene set was given"
+    shown = "; ".join(reasons[:MAX_NAMED_SETS])
+    more = len(reasons) - MAX_NAMED_SETS
+    if more > 0:
+        shown += f"; and {more} more (geneset_coverage.tsv lists each)"
+    return f"every gene set was dropped: {shown}"

@@ -23,6 +23,7 @@ GSEA_COLUMNS = [
     "leading_edge",
     "source",
 ]
+RUNNING_COLUMNS = ["term", "position", "gene_name", "score", "running_es", "hit"]
 
 
 @dataclass
@@ -54,19 +55,24 @@ def rank_genes(results: pd.DataFrame, statistic: str = "stat") -> Ranking:
     return Ranking(scores=scores, collapsed=collapsed, dropped_missing=dropped_missing)
 
 
-def sets_to_test(sets: Mapping[str, list[str]], coverage: pd.DataFrame, ranking: pd.Series) -> dict[str, list[str]]:
-    """The sets whose coverage status is 'tested'; a clear error when there are none.
+def sets_to_test(
+    sets: Mapping[str, list[str]], coverage: pd.DataFrame, ranking: pd.Series, kind: str = "ranked"
+) -> dict[str, list[str]]:
+    """The sets whose coverage status is 'tested'; an error only when no set gene is in the data at all.
 
-    No testable set almost always means the gene sets and the data use different
-    identifiers (symbols against Ensembl IDs), so the message shows both.
+    No gene of any set among the ranked genes almost always means the gene sets and the
+    data use different identifiers (symbols against Ensembl IDs), so the message shows
+    both; ``kind`` names the genes ('ranked' for GSEA, 'scored' for signatures). When genes
+    are found but the size limits drop every set, the answer is an empty dict: a legitimate
+    result that the caller reports (``resistseq.genesets.dropped_statement``).
     """
     tested = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
-    if tested:
+    if tested or int(coverage["genes_found"].sum()) > 0:
         return tested
     set_genes = [gene for genes in sets.values() for gene in genes[:2]][:3]
     raise WorkflowInputError(
         f"None of the {len(sets)} gene sets can be tested: {int(coverage['genes_found'].sum())} of their genes "
-        f"were found among the {len(ranking)} ranked genes (ranked names look like "
+        f"were found among the {len(ranking)} {kind} genes ({kind} names look like "
         f"{', '.join(map(repr, list(ranking.index[:3])))}; set genes look like {', '.join(map(repr, set_genes))}). "
         "Give gene symbols through a gene_name column in quantification.tx2gene or through "
         "quantification.gene_annotation, or lower enrichment.min_size. The rule's log lists every set's coverage."
@@ -111,7 +117,12 @@ def run_prerank(
 
 
 def gsea_table(prerank_result, coverage: pd.DataFrame) -> pd.DataFrame:
-    """gseapy's results with stable names, sizes and coverage; sorted by p-value, then |NES|, then term."""
+    """gseapy's results with stable names, sizes and coverage; sorted by p-value, then |NES|, then term.
+
+    ``prerank_result`` None (no set could be tested) gives the table's header and no row.
+    """
+    if prerank_result is None:
+        return pd.DataFrame(columns=GSEA_COLUMNS)
     raw = prerank_result.res2d
     details = prerank_result.results
     table = pd.DataFrame(
@@ -136,8 +147,10 @@ def gsea_table(prerank_result, coverage: pd.DataFrame) -> pd.DataFrame:
 
 
 def running_scores(prerank_result, ranking: pd.Series, terms: list[str]) -> pd.DataFrame:
-    """Running enrichment score along the ranking for ``terms`` (long format, for plots)."""
+    """Running enrichment score along the ranking for ``terms`` (long format, for plots); none without a result."""
     frames = []
+    if prerank_result is None:
+        terms = []
     positions = np.arange(len(ranking))
     for term in terms:
         if term not in prerank_result.results:
@@ -158,5 +171,5 @@ def running_scores(prerank_result, ranking: pd.Series, terms: list[str]) -> pd.D
             )
         )
     if not frames:
-        return pd.DataFrame(columns=["term", "position", "gene_name", "score", "running_es", "hit"])
+        return pd.DataFrame(columns=RUNNING_COLUMNS)
     return pd.concat(frames, ignore_index=True)

@@ -64,6 +64,7 @@ class Evidence:
     reference_samples: list[str]
     target: str = "target"
     reference: str = "reference"
+    coverage: pd.DataFrame | None = None  # geneset_coverage.tsv: why a set was not tested
 
 
 def row(hypothesis, test, statistic, value, fdr, effect_size, evidence, verdict, required=True) -> dict:
@@ -125,7 +126,10 @@ def gsea_row(evidence: Evidence, settings: Settings, hypothesis: str, term: str,
     """A set's preranked GSEA; ``expect`` is 'up', 'down' or 'not down'."""
     test = f"{term} preranked GSEA"
     if term not in evidence.gsea.index:
-        return row(hypothesis, test, "NES", np.nan, np.nan, np.nan, f"gene set {term} was not tested", NOT_TESTABLE)
+        text = f"gene set {term} was not tested"
+        if evidence.coverage is not None and term in set(evidence.coverage["term"]):
+            text += ": " + evidence.coverage.set_index("term").loc[term, "status"]
+        return row(hypothesis, test, "NES", np.nan, np.nan, np.nan, text, NOT_TESTABLE)
     result = evidence.gsea.loc[term]
     nes, fdr = float(result["nes"]), float(result["fdr"])
     leading = str(result["leading_edge"]) if pd.notna(result["leading_edge"]) else ""
@@ -361,6 +365,36 @@ def summary_rows(table: pd.DataFrame) -> list[tuple[str, str, str]]:
     return rows
 
 
+def findings(evidence: Evidence, settings: Settings) -> list[str]:
+    """What changed at all, in plain words: genes at padj < fdr and gene sets at FDR < fdr.
+
+    When sets were tested and neither a gene nor a set passes, one sentence says that nothing changed.
+    """
+    from resistseq.genesets import dropped_statement
+
+    padj = evidence.de["padj"].astype(float)
+    significant = padj < settings.fdr
+    up = int((significant & (evidence.de["log2FoldChange"] > 0)).sum())
+    down = int((significant & (evidence.de["log2FoldChange"] < 0)).sum())
+    tested = f"{int(padj.notna().sum())} of {len(padj)} genes tested"
+    if up + down:
+        genes = f"{up} genes up and {down} down at padj < {settings.fdr} ({tested})"
+    else:
+        genes = f"no gene at padj < {settings.fdr} ({tested})"
+    gsea_fdr = evidence.gsea["fdr"].astype(float)
+    enriched = evidence.gsea.index[gsea_fdr < settings.fdr]
+    if evidence.gsea.empty:
+        dropped = dropped_statement(evidence.coverage) if evidence.coverage is not None else ""
+        sets = "no gene set was tested" + (f" ({dropped})" if dropped else "")
+    elif len(enriched):
+        sets = f"{len(enriched)} of {len(gsea_fdr)} gene sets with FDR < {settings.fdr}: " + ", ".join(sorted(enriched))
+    else:
+        sets = f"no gene set with FDR < {settings.fdr} ({len(gsea_fdr)} tested)"
+    if up + down == 0 and not evidence.gsea.empty and not len(enriched):
+        return [f"Nothing changed at these thresholds: {genes}, and {sets}."]
+    return [f"Differential expression: {genes}.", f"Gene-set enrichment: {sets}."]
+
+
 def summary_notes(settings: Settings) -> list[str]:
     """How to read the verdicts: the thresholds used and what PAM50 calls on cell lines mean."""
     return [
@@ -374,11 +408,13 @@ def summary_notes(settings: Settings) -> list[str]:
     ]
 
 
-def summary_markdown(table: pd.DataFrame, contrast: str, target: str, reference: str, settings: Settings) -> str:
-    """A short readable summary of the table for the top of the report."""
-    lines = [
-        f"## {contrast}: {target} vs {reference}",
-        "",
+def summary_markdown(
+    table: pd.DataFrame, contrast: str, target: str, reference: str, settings: Settings, found: Sequence[str] = ()
+) -> str:
+    """A short readable summary of the table for the top of the report; ``found`` comes from ``findings``."""
+    lines = [f"## {contrast}: {target} vs {reference}", ""]
+    lines += [line for sentence in found for line in (sentence, "")]
+    lines += [
         "| hypothesis | verdict | evidence |",
         "| --- | --- | --- |",
     ]
@@ -396,7 +432,9 @@ VERDICT_COLOURS = {
 }
 
 
-def summary_html(table: pd.DataFrame, contrast: str, target: str, reference: str, settings: Settings) -> str:
+def summary_html(
+    table: pd.DataFrame, contrast: str, target: str, reference: str, settings: Settings, found: Sequence[str] = ()
+) -> str:
     """The same summary as a self-contained HTML page, shown at the top of the Snakemake report."""
     from html import escape
 
@@ -407,13 +445,15 @@ def summary_html(table: pd.DataFrame, contrast: str, target: str, reference: str
         for name, verdict, points in summary_rows(table)
     )
     notes = "\n".join(f"<p>{escape(note)}</p>" for note in summary_notes(settings))
+    headline = "".join(f"<p><b>{escape(sentence)}</b></p>\n" for sentence in found)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(contrast)}: hypotheses</title>"
         "<style>body{font-family:sans-serif;font-size:14px;margin:1em}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}"
         "th{background:#f2f2f2;text-align:left}</style></head><body>\n"
         f"<h2>{escape(contrast)}: {escape(target)} vs {escape(reference)}</h2>\n"
+        f"{headline}"
         "<table><thead><tr><th>hypothesis</th><th>verdict</th><th>evidence</th></tr></thead><tbody>\n"
         f"{rows}\n</tbody></table>\n{notes}\n</body></html>\n"
     )

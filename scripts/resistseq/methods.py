@@ -41,6 +41,19 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def gsea_outcome(table: pd.DataFrame, coverage: pd.DataFrame | None, fdr: float) -> str:
+    """One contrast's GSEA in words: sets tested and passing ``fdr``, or why none was tested."""
+    from resistseq.genesets import dropped_statement
+
+    if table.empty:
+        dropped = dropped_statement(coverage) if coverage is not None else ""
+        return "GSEA was not run, no gene set could be tested" + (f" ({dropped})" if dropped else "")
+    passing = int((table["fdr"].astype(float) < fdr).sum())
+    if not passing:
+        return f"{len(table)} gene sets tested; no gene set with FDR < {fdr}"
+    return f"{len(table)} gene sets tested; {passing} with FDR < {fdr}"
+
+
 def methods_markdown(
     *,
     versions: Mapping[str, str],
@@ -57,6 +70,9 @@ def methods_markdown(
     de_results: Mapping[str, pd.DataFrame],
     geneset_files: Sequence[tuple[str, str]],
     outlier_ratio: float,
+    gsea_results: Mapping[str, pd.DataFrame] | None = None,
+    coverages: Mapping[str, pd.DataFrame] | None = None,
+    gsea_fdr: float = 0.05,
 ) -> str:
     """Markdown for a paper's methods section; every number and version comes from the arguments."""
     group_variable = contrasts[0]["variable"]
@@ -84,9 +100,9 @@ def methods_markdown(
         up = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] > 0)).sum())
         down = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] < 0)).sum())
         tested = int(results["padj"].notna().sum())
+        called = f"{up} up and {down} down at" if up + down else "no gene at"
         lines.append(
-            f"- {name}: {len(results)} genes, {tested} with an adjusted p-value; {up} up and {down} down at "
-            f"padj < {deseq2['alpha']}."
+            f"- {name}: {len(results)} genes, {tested} with an adjusted p-value; {called} padj < {deseq2['alpha']}."
         )
     lines.append("")
     permutations = {settings["permutations"] for settings in gsea_settings.values()}
@@ -102,6 +118,11 @@ def methods_markdown(
         + ". The bundled sets were curated for this workflow from the literature; their sources are listed in "
         "resources/genesets/README.md."
     )
+    if gsea_results:
+        lines.append("")
+        for name, table in gsea_results.items():
+            coverage = (coverages or {}).get(name)
+            lines.append(f"- {name}: {gsea_outcome(table, coverage, gsea_fdr)}.")
     lines.append("")
     lines.append(
         f"For quality control, counts were transformed with DESeq2's variance-stabilising transformation "

@@ -233,12 +233,27 @@ def plot_volcano(
     figure, axis = _gene_scatter(tested, "log2FoldChange", "neg_log10_p", alpha, lfc_threshold, label_genes, axis)
     for threshold in (-lfc_threshold, lfc_threshold):
         axis.axvline(threshold, color="#666666", linewidth=0.5, linestyle="--")
-    up = int(((tested["padj"] < alpha) & (tested["log2FoldChange"] > 0)).sum())
-    down = int(((tested["padj"] < alpha) & (tested["log2FoldChange"] < 0)).sum())
     axis.set_xlabel("log2 fold change")
     axis.set_ylabel("-log10 p-value")
-    axis.set_title(f"{contrast_label}: {up} up, {down} down (padj < {alpha})")
+    axis.set_title(f"{contrast_label}: {significance_summary(tested, alpha)}")
+    say_if_empty(axis, tested, "no gene has a p-value")
     return figure
+
+
+def significance_summary(results: pd.DataFrame, alpha: float) -> str:
+    """'2 up, 1 down (padj < 0.05)', or plainly 'no gene at padj < 0.05' when none passes."""
+    significant = results["padj"] < alpha
+    up = int((significant & (results["log2FoldChange"] > 0)).sum())
+    down = int((significant & (results["log2FoldChange"] < 0)).sum())
+    return f"{up} up, {down} down (padj < {alpha})" if up + down else f"no gene at padj < {alpha}"
+
+
+def say_if_empty(axis, data: pd.DataFrame, message: str) -> bool:
+    """Write ``message`` across an axis that has nothing to draw, so it is never blank without a word."""
+    if len(data):
+        return False
+    axis.text(0.5, 0.5, message, ha="center", va="center", transform=axis.transAxes, color="#333333")
+    return True
 
 
 def plot_ma(
@@ -252,13 +267,15 @@ def plot_ma(
     axis.axhline(0, color="#666666", linewidth=0.5)
     axis.set_xlabel("mean of normalised counts")
     axis.set_ylabel("log2 fold change")
-    axis.set_title(f"{contrast_label}: MA plot")
+    axis.set_title(f"{contrast_label}: MA plot, {significance_summary(tested, alpha)}")
+    say_if_empty(axis, tested, "no gene has a log2 fold change")
     return figure
 
 
 def plot_running_scores(running: pd.DataFrame, gsea: pd.DataFrame, terms: Sequence[str]):
     """One panel per set: running enrichment score over the ranking, with hit ticks."""
     apply_style()
+    requested = list(terms)
     terms = [term for term in terms if term in set(running["term"])]
     columns = 2 if len(terms) > 1 else 1
     rows = max(1, int(np.ceil(len(terms) / columns)))
@@ -268,6 +285,19 @@ def plot_running_scores(running: pd.DataFrame, gsea: pd.DataFrame, terms: Sequen
         draw_running_score(axis, running[running["term"] == term], term, stats.loc[term])
     for axis in list(axes.flat)[len(terms) :]:
         axis.set_visible(False)
+    if not terms:
+        axes[0, 0].set_visible(True)
+        axes[0, 0].set_axis_off()
+        reason = "no gene set was tested\n(geneset_coverage.tsv says why)" if gsea.empty else "none of them was tested"
+        axes[0, 0].text(
+            0.5,
+            0.5,
+            f"No running scores to show.\nSets to plot: {', '.join(requested) or 'none'};\n{reason}",
+            ha="center",
+            va="center",
+            transform=axes[0, 0].transAxes,
+            wrap=True,
+        )
     figure.tight_layout()
     return figure
 

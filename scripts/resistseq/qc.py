@@ -50,7 +50,9 @@ def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> p
     neighbour, not the group mean, so that one stray sample does not make its
     group mates look far too). A sample is flagged when it is more than
     ``ratio`` times that median away, or when its nearest neighbour belongs to
-    another group.
+    another group while the groups do separate (most samples' nearest neighbour is in
+    their own group). When they do not, as in a study where nothing changed, a neighbour
+    from another group is expected and says nothing about the sample.
     """
     groups = groups.loc[distances.index].astype(str)
     rows = []
@@ -65,6 +67,7 @@ def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> p
     typical = float(table["nearest_in_group_distance"].median())
     table["median_nearest_in_group_distance"] = typical
     table["distance_ratio"] = table["nearest_in_group_distance"] / typical if typical > 0 else np.nan
+    separated = groups_separate(table)
     reasons = []
     for row in table.itertuples(index=False):
         reason = []
@@ -73,12 +76,17 @@ def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> p
                 f"distance to the nearest sample of its group ({row.nearest_in_group_distance:.1f}) is "
                 f"{row.distance_ratio:.1f}x the median over all samples ({typical:.1f}; threshold {ratio:g}x)"
             )
-        if row.nearest_group != row.group:
+        if separated and row.nearest_group != row.group:
             reason.append(f"its nearest sample is in group '{row.nearest_group}', not in its own group '{row.group}'")
         reasons.append("; ".join(reason))
     table["reason"] = reasons
     table["flagged"] = table["reason"] != ""
     return table[OUTLIER_COLUMNS]
+
+
+def groups_separate(outliers: pd.DataFrame) -> bool:
+    """Whether most samples have their nearest neighbour in their own group (a table from ``flag_outliers``)."""
+    return bool((outliers["nearest_group"] == outliers["group"]).mean() > 0.5)
 
 
 def _ordered_samples(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], columns: Iterable[str]):

@@ -19,6 +19,7 @@ from resistseq.plots import (
     marker_matrix,
     plot_pca,
     plot_volcano,
+    say_if_empty,
 )
 
 PAM50_SUBTYPES = ["Basal", "Her2", "LumA", "LumB", "Normal"]
@@ -55,6 +56,8 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
     axis.set_title(f"Per-sample signature scores ({method})")
     if sets:
         axis.legend(frameon=False, fontsize=6)
+    else:
+        say_if_empty(axis, data, "no gene set was scored\n(geneset_coverage.tsv says why)")
 
 
 def plot_signature_scores(scores: pd.DataFrame, levels: Sequence[str], method: str):

@@ -117,6 +117,24 @@ def long_scores(frames: Mapping[str, pd.DataFrame], groups: Mapping[str, str], s
     return table[SCORE_COLUMNS].reset_index(drop=True)
 
 
+def signature_scores(
+    expression: pd.DataFrame,
+    gene_sets: Mapping[str, Sequence[str]],
+    groups: Mapping[str, str],
+    seed: int,
+    weight: float = 0.25,
+    threads: int = 1,
+) -> pd.DataFrame:
+    """ssGSEA and z-score-mean scores of every set in the long format; the header alone when no set is given."""
+    if not gene_sets:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    frames = {
+        "ssgsea": ssgsea_scores(expression, gene_sets, seed=seed, weight=weight, threads=threads),
+        "zscore": zscore_scores(expression, gene_sets),
+    }
+    return long_scores(frames, groups, list(expression.columns))
+
+
 def hedges_g(target: Sequence[float], reference: Sequence[float]) -> float:
     """Hedges' g of target minus reference: Cohen's d with the pooled SD, times J = 1 - 3 / (4 (n1 + n2) - 9).
 
