@@ -85,6 +85,7 @@ EXAMPLE_JOBS = {
     "run_ora": 1,
     "score_signatures": 1,
     "call_pam50": 1,
+    "audit_hypotheses": 1,
     "judge_hypotheses": 1,
     "compute_sample_qc": 1,
     "write_methods": 1,
@@ -106,7 +107,14 @@ EXAMPLE_JOBS = {
     "plot_pam50": 1,
     "all": 1,
 }
-CLUSTER_RULES = ["import_quantifications", "normalise_counts", "run_deseq2", "run_gsea", "score_signatures"]
+CLUSTER_RULES = [
+    "import_quantifications",
+    "normalise_counts",
+    "run_deseq2",
+    "run_gsea",
+    "score_signatures",
+    "audit_hypotheses",
+]
 LOCAL_RULES = sorted(set(EXAMPLE_JOBS) - set(CLUSTER_RULES))
 # Files under results/ after an example run, provenance.json aside: 20 figures x 3 formats and 24 tables.
-EXAMPLE_RESULT_FILES = 84
+EXAMPLE_RESULT_FILES = 85

@@ -352,3 +352,25 @@ def _joined(messages: list[str]) -> str:
     if len(messages) == 1:
         return messages[0]
     return f"{len(messages)} problems with the inputs:\n" + "\n".join(f"  - {m}" for m in messages)
+
+
+def with_schema_defaults(data: Any, schema: Mapping) -> Any:
+    """A copy of ``data`` with every ``default`` of ``schema`` filled in, as snakemake.utils.validate does.
+
+    For files the workflow reads beside the config (the hypotheses file); ``data`` must already be valid.
+    """
+    import copy
+
+    validator_class = jsonschema.validators.validator_for(schema)
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, subschema):
+        if isinstance(instance, dict):
+            for name, spec in properties.items():
+                if isinstance(spec, dict) and "default" in spec:
+                    instance.setdefault(name, copy.deepcopy(spec["default"]))
+        yield from check_properties(validator, properties, instance, subschema)
+
+    filled = copy.deepcopy(data)
+    jsonschema.validators.extend(validator_class, {"properties": set_defaults})(schema).validate(filled)
+    return filled
