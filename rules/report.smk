@@ -13,6 +13,7 @@ rule write_methods:
             "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
         ),
         genesets=get_geneset_files(),
+        hypotheses=HYPOTHESES_FILE,
     output:
         methods="results/methods.md",
     log:
@@ -34,7 +35,9 @@ rule write_methods:
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),
         outlier_ratio=config["qc"]["outlier_distance_ratio"],
-        gsea_fdr=config["hypothesis"]["fdr"],
+        gsea_fdr=HYPOTHESES["thresholds"]["fdr"],
+        hypotheses_label=HYPOTHESES_LABEL,
+        declaration=HYPOTHESES,
         code=get_code_version("write_methods.py"),
     script:
         "../scripts/write_methods.py"

@@ -9,7 +9,7 @@ def main(snakemake, logger):
 
     import pandas as pd
 
-    from resistseq.methods import imported_versions, methods_markdown, sha256
+    from resistseq.methods import hypotheses_markdown, imported_versions, methods_markdown, sha256
     from resistseq.runtime import atomic_path
     from resistseq.validation import read_sample_sheet
 
@@ -52,6 +52,7 @@ def main(snakemake, logger):
         coverages=coverages,
         gsea_fdr=params.gsea_fdr,
     )
+    text += "\n" + hypotheses_markdown(params.hypotheses_label, sha256(snakemake.input.hypotheses), params.declaration)
     with atomic_path(snakemake.output.methods) as temporary:
         temporary.write_text(text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -459,3 +460,27 @@ def test_declaration_is_not_changed_by_judging():
     declaration = copy.deepcopy(DECLARATION)
     judge(make_evidence(), declaration)
     assert declaration == DECLARATION
+
+
+def test_provenance_and_methods_record_the_declaration():
+    from resistseq.methods import hypotheses_markdown
+    from resistseq.provenance import declaration_record
+
+    path = PROJECT / "config" / "hypotheses.yaml"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    record = declaration_record(path, "config/hypotheses.yaml")
+    assert record == {
+        "path": "config/hypotheses.yaml",
+        "bytes": path.stat().st_size,
+        "sha256": digest,
+        "text": path.read_text(),
+    }
+    text = hypotheses_markdown("config/hypotheses.yaml", digest, DECLARATION)
+    assert text.startswith(f"Hypotheses were declared in `config/hypotheses.yaml` (SHA-256 {digest};")
+    assert "nfkb_activated (BT-474-R has constitutively active canonical NF-kB" in text
+    assert "the 90% confidence interval" in text and "5 other GSEA seeds" in text and "fewer than 80%" in text
+    changed = copy.deepcopy(DECLARATION)
+    changed["audit"].update(gsea_seeds=7, jackknife=False)
+    changed["thresholds"]["equivalence_alpha"] = 0.025
+    text = hypotheses_markdown("x.yaml", digest, changed)
+    assert "7 other GSEA seeds" in text and "left out in turn" not in text and "the 95% confidence" in text

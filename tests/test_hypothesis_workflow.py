@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pandas as pd
 import pytest
@@ -30,6 +31,14 @@ def test_no_planted_effect_reports_no_change(tmp_path):
     }
     assert set(table.loc[table["verdict"] == "supported", "hypothesis"]) == {"her2_maintained"}
     assert (overall(table)["recomputations"] == 12).all()
+    # Declared before the data: the file's hash and text in provenance and on the report's page.
+    path = PROJECT / "config" / "hypotheses.yaml"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    provenance = json.loads((tmp_path / "results" / "provenance.json").read_text())
+    assert provenance["hypotheses"]["path"] == "config/hypotheses.yaml"
+    assert provenance["hypotheses"]["sha256"] == digest and provenance["hypotheses"]["text"] == path.read_text()
+    page = (tmp_path / "results/hypothesis/resistant_vs_parental.html").read_text()
+    assert f"SHA-256 {digest}" in page and "<pre># The study&#x27;s hypotheses, declared before the data" in page
 
 
 def test_second_example_file_runs_on_the_example(tmp_path):
