@@ -114,33 +114,34 @@ def load_hypotheses(path: str | os.PathLike, label: str, schema: Mapping) -> dic
         raise WorkflowInputError(f"Hypotheses file '{label}' is not valid YAML: {error}") from None
     hypotheses = data.get("hypotheses") if isinstance(data, dict) else None
     messages = [_name_hypothesis(message, hypotheses) for message in schema_errors(data, schema, label)]
-    if not messages:
-        ids = [entry["id"] for entry in data["hypotheses"]]
-        messages += [
-            f"{label}: hypothesis '{name}', key 'hypotheses[{index}].id': the id is used twice. "
-            "Give each hypothesis its own id."
-            for index, name in enumerate(ids)
-            if name in ids[:index]
-        ]
-        for index, entry in enumerate(data["hypotheses"]):
-            items = entry["primary"] + entry.get("supporting", [])
-            labels = [evidence_label({"method": "zscore", "direction": "towards", **item}) for item in items]
-            messages += [
-                f"{label}: hypothesis '{entry['id']}', key 'hypotheses[{index}]': '{test}' is declared twice. "
-                "Remove the repeated evidence."
-                for position, test in enumerate(labels)
-                if test in labels[:position]
-            ]
-            combine = entry.get("combine", "all")
-            if isinstance(combine, dict) and combine["at_least"] > len(entry["primary"]):
-                messages.append(
-                    f"{label}: hypothesis '{entry['id']}', key 'hypotheses[{index}].combine': at_least "
-                    f"{combine['at_least']} but only {len(entry['primary'])} primary rows. "
-                    "Lower at_least or add evidence."
-                )
     if messages:
         raise WorkflowInputError("\n".join(messages))
-    return with_schema_defaults(data, schema)
+    data = with_schema_defaults(data, schema)
+    ids = [entry["id"] for entry in data["hypotheses"]]
+    messages += [
+        f"{label}: hypothesis '{name}', key 'hypotheses[{index}].id': the id is used twice. "
+        "Give each hypothesis its own id."
+        for index, name in enumerate(ids)
+        if name in ids[:index]
+    ]
+    for index, entry in enumerate(data["hypotheses"]):
+        labels = [evidence_label(item) for item in entry[PRIMARY] + entry[SUPPORTING]]
+        messages += [
+            f"{label}: hypothesis '{entry['id']}', key 'hypotheses[{index}]': '{test}' is declared twice. "
+            "Remove the repeated evidence."
+            for position, test in enumerate(labels)
+            if test in labels[:position]
+        ]
+        combine = entry["combine"]
+        if isinstance(combine, dict) and combine["at_least"] > len(entry[PRIMARY]):
+            messages.append(
+                f"{label}: hypothesis '{entry['id']}', key 'hypotheses[{index}].combine': at_least "
+                f"{combine['at_least']} but only {len(entry[PRIMARY])} primary rows. "
+                "Lower at_least or add evidence."
+            )
+    if messages:
+        raise WorkflowInputError("\n".join(messages))
+    return data
 
 
 def hypotheses_path(value: str, workflow_dir: str | os.PathLike) -> Path:
@@ -197,7 +198,9 @@ def check_hypothesis_genesets(declaration: Mapping, label: str, paths: Sequence[
 
 def is_change_hypothesis(entry: Mapping) -> bool:
     """Whether a hypothesis claims that something changed (any primary evidence of a change kind)."""
-    return any(item.get("direction") in CHANGE_KINDS.get(item["kind"], ()) for item in entry["primary"])
+    return any(
+        item["direction"] in CHANGE_KINDS[item["kind"]] for item in entry[PRIMARY] if item["kind"] in CHANGE_KINDS
+    )
 
 
 # --- judging the evidence ------------------------------------------------------------------------------
