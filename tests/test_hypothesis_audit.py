@@ -106,3 +106,18 @@ def test_a_verdict_that_flips_without_some_samples_is_fragile(tmp_path):
     assert overall["recomputations"] == 8
     assert overall["robustness"] == pytest.approx(6 / 8)
     assert overall["fragile"]
+
+
+def test_a_refit_that_cannot_be_fitted_is_left_out_and_logged(tmp_path, caplog):
+    import logging
+
+    declared = declaration(tmp_path, seeds=0)
+
+    def refit(samples):
+        if samples == ["r3"]:
+            raise np.linalg.LinAlgError("Singular matrix")
+        return de_table(4.0)
+
+    audit = audit_verdicts(evidence(), declared, {"PROGRAMME": PROGRAMME}, SETTINGS, refit, logging.getLogger("t"))
+    assert "without r3" not in set(audit["recomputation"]) and audit["recomputation"].nunique() == 6
+    assert "audit: DE refit without r3 failed (Singular matrix); left out of the audit" in caplog.text

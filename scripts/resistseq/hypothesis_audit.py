@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from resistseq.genesets import set_coverage
@@ -101,7 +102,13 @@ def audit_verdicts(
     if audit["jackknife"] and refit is not None:
         for sample in jackknife_samples(evidence):
             log("audit: DE refit without %s", sample)
-            de = refit([sample])
+            try:
+                de = refit([sample])
+            except (np.linalg.LinAlgError, ValueError) as error:
+                # A design that cannot be fitted without this sample (e.g. the last of a batch) is not a verdict.
+                if logger is not None:
+                    logger.warning("audit: DE refit without %s failed (%s); left out of the audit", sample, error)
+                continue
             perturbed = without(evidence, sample, de, declared_gsea(de, sets, gsea, gsea.seed))
             frames.append(verdict_rows(f"without {sample}", perturbed, declaration))
     if not frames:
