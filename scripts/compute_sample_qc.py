@@ -6,7 +6,7 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.qc import flag_outliers, groups_separate, library_stats, sample_distances
+    from resistseq.qc import flag_outliers, library_stats, sample_distances
     from resistseq.runtime import write_table
     from resistseq.validation import read_sample_sheet
 
@@ -16,13 +16,6 @@ def main(snakemake, logger):
     variable = snakemake.params.groups["variable"]
     distances = sample_distances(vst)
     outliers = flag_outliers(distances, samples[variable], snakemake.params.outlier_distance_ratio)
-    if not groups_separate(outliers):
-        logger.info(
-            "the groups do not separate: %d of %d samples have their nearest sample in another group, so that "
-            "alone flags no sample",
-            int((outliers["nearest_group"] != outliers["group"]).sum()),
-            len(outliers),
-        )
     for row in outliers[outliers["flagged"]].itertuples(index=False):
         logger.warning("sample %s (%s) flagged, kept in the analysis: %s", row.sample, row.group, row.reason)
     logger.info("%d of %d samples flagged as far from their group", int(outliers["flagged"].sum()), len(outliers))

@@ -8,7 +8,10 @@ no gene and no gene set passed, and a second run with every gene set dropped for
 
 from __future__ import annotations
 
+import base64
 import gzip
+import html
+import re
 import shutil
 
 import pandas as pd
@@ -107,12 +110,28 @@ def test_null_summary_methods_and_tables_say_nothing_changed(null_run):
         f"FDR < 0.05 ({tested} tested)."
     )
     assert headline in (results / "hypothesis" / f"{CONTRAST}.md").read_text()
-    assert f"<p><b>{headline}</b></p>" in (results / "hypothesis" / f"{CONTRAST}.html").read_text()
+    assert f"<p><b>{html.escape(headline)}</b></p>" in (results / "hypothesis" / f"{CONTRAST}.html").read_text()
     methods = (results / "methods.md").read_text()
     assert "with an adjusted p-value; no gene at padj < 0.05." in methods
     assert f"- {CONTRAST}: {tested} gene sets tested; no gene set with FDR < 0.05." in methods
     ora = pd.read_csv(results / "enrichment" / CONTRAST / "ora.tsv", sep="\t")
     assert (ora["n_selected"] == 0).all() and (ora["pvalue"] == 1).all()
+
+
+def embedded_file(report: str, name: str) -> str:
+    """The text of the file ``name`` embedded (base64) in a Snakemake HTML report."""
+    match = re.search(rf"filename={re.escape(name)};base64,([A-Za-z0-9+/=]+)", report)
+    assert match, f"{name} is not embedded in the report"
+    return base64.b64decode(match.group(1)).decode()
+
+
+def test_null_report_opens_with_nothing_changed(null_run):
+    configfile = null_run / "config.yaml"
+    completed = snakemake(null_run, "--configfile", str(configfile), "--report", "report.html")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    summary = embedded_file((null_run / "report.html").read_text(), f"{CONTRAST}.html")
+    assert summary == (null_run / "results" / "hypothesis" / f"{CONTRAST}.html").read_text()
+    assert "<p><b>Nothing changed at these thresholds: no gene at padj &lt; 0.05 (" in summary
 
 
 def test_every_gene_set_dropped_for_size_still_completes(null_run, tmp_path):

@@ -64,10 +64,11 @@ def sets_to_test(
     data use different identifiers (symbols against Ensembl IDs), so the message shows
     both; ``kind`` names the genes ('ranked' for GSEA, 'scored' for signatures). When genes
     are found but the size limits drop every set, the answer is an empty dict: a legitimate
-    result that the caller reports (``resistseq.genesets.dropped_statement``).
+    result that the caller reports (``resistseq.genesets.dropped_statement``); so is an empty ranking
+    (no gene has a statistic).
     """
     tested = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
-    if tested or int(coverage["genes_found"].sum()) > 0:
+    if tested or int(coverage["genes_found"].sum()) > 0 or len(ranking) == 0:
         return tested
     set_genes = [gene for genes in sets.values() for gene in genes[:2]][:3]
     raise WorkflowInputError(

@@ -32,7 +32,7 @@ class GseaSettings:
     min_size: int
     max_size: int
     min_coverage: float
-    threads: int = 1
+    threads: int
 
 
 def declared_gsea(de: pd.DataFrame, sets: Mapping[str, list[str]], settings: GseaSettings, seed: int) -> pd.DataFrame:

@@ -49,10 +49,10 @@ def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> p
     is compared with the median of that distance over all samples (the nearest
     neighbour, not the group mean, so that one stray sample does not make its
     group mates look far too). A sample is flagged when it is more than
-    ``ratio`` times that median away, or when its nearest neighbour belongs to
-    another group while the groups do separate (most samples' nearest neighbour is in
-    their own group). When they do not, as in a study where nothing changed, a neighbour
-    from another group is expected and says nothing about the sample.
+    ``ratio`` times that median away, or when a sample of another group is more than
+    ``ratio`` times closer than its nearest group mate. Merely having a neighbour from
+    another group is not enough: where nothing changed, all distances are about equal and
+    most samples have one.
     """
     groups = groups.loc[distances.index].astype(str)
     rows = []
@@ -61,13 +61,16 @@ def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> p
         other_groups = groups.drop(sample)
         own = groups[sample]
         mates = others[other_groups == own]
+        strangers = others[other_groups != own]
         nearest = str(other_groups[others.idxmin()]) if len(others) else own
-        rows.append((sample, own, mates.min() if len(mates) else np.nan, nearest))
-    table = pd.DataFrame(rows, columns=["sample", "group", "nearest_in_group_distance", "nearest_group"])
+        rows.append(
+            (sample, own, mates.min() if len(mates) else np.nan, nearest, strangers.min() if len(strangers) else np.nan)
+        )
+    columns = ["sample", "group", "nearest_in_group_distance", "nearest_group", "nearest_other_distance"]
+    table = pd.DataFrame(rows, columns=columns)
     typical = float(table["nearest_in_group_distance"].median())
     table["median_nearest_in_group_distance"] = typical
     table["distance_ratio"] = table["nearest_in_group_distance"] / typical if typical > 0 else np.nan
-    separated = groups_separate(table)
     reasons = []
     for row in table.itertuples(index=False):
         reason = []
@@ -76,17 +79,16 @@ def flag_outliers(distances: pd.DataFrame, groups: pd.Series, ratio: float) -> p
                 f"distance to the nearest sample of its group ({row.nearest_in_group_distance:.1f}) is "
                 f"{row.distance_ratio:.1f}x the median over all samples ({typical:.1f}; threshold {ratio:g}x)"
             )
-        if separated and row.nearest_group != row.group:
-            reason.append(f"its nearest sample is in group '{row.nearest_group}', not in its own group '{row.group}'")
+        if row.nearest_group != row.group and row.nearest_in_group_distance > ratio * row.nearest_other_distance:
+            reason.append(
+                f"its nearest sample is in group '{row.nearest_group}', not in its own group '{row.group}' "
+                f"({row.nearest_other_distance:.1f} against {row.nearest_in_group_distance:.1f} to its nearest group "
+                f"mate; threshold {ratio:g}x)"
+            )
         reasons.append("; ".join(reason))
     table["reason"] = reasons
     table["flagged"] = table["reason"] != ""
     return table[OUTLIER_COLUMNS]
-
-
-def groups_separate(outliers: pd.DataFrame) -> bool:
-    """Whether most samples have their nearest neighbour in their own group (a table from ``flag_outliers``)."""
-    return bool((outliers["nearest_group"] == outliers["group"]).mean() > 0.5)
 
 
 def _ordered_samples(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], columns: Iterable[str]):

@@ -58,6 +58,7 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
         axis.legend(frameon=False, fontsize=6)
     else:
         say_if_empty(axis, data, "no gene set was scored\n(geneset_coverage.tsv says why)")
+        axis.set_yticks([])
 
 
 def plot_signature_scores(scores: pd.DataFrame, levels: Sequence[str], method: str):
@@ -160,10 +161,16 @@ def plot_main_figure(
         if term in stats.index and term in set(running["term"]):
             draw_running_score(axis, running[running["term"] == term], term, stats.loc[term])
         else:
+            if stats.empty:
+                why = "not tested: no gene set was tested\n(geneset_coverage.tsv says why)"
+            elif term not in stats.index:
+                why = "not tested (geneset_coverage.tsv says why)"
+            else:
+                why = "no running scores (not in enrichment.plot_sets)"
             axis.text(
                 0.5,
                 0.5,
-                f"{term}\nno running scores (not tested,\nor not in enrichment.plot_sets)",
+                f"{term}\n{why}",
                 ha="center",
                 va="center",
                 transform=axis.transAxes,

@@ -151,5 +151,3 @@ def hedges_g(target: Sequence[float], reference: Sequence[float]) -> float:
         return float("nan")
     correction = 1 - 3 / (4 * (n1 + n2) - 9)
     return float(correction * (first.mean() - second.mean()) / pooled)
-
-
