@@ -11,6 +11,7 @@ def main(snakemake, logger):
     from resistseq.hypothesis import (
         OVERALL,
         Declared,
+        Summary,
         add_robustness,
         exploratory,
         findings,
@@ -45,10 +46,18 @@ def main(snakemake, logger):
     write_table(table, snakemake.output.table)
     path = snakemake.input.hypotheses
     declared = Declared(params.hypotheses_label, sha256_file(path), Path(path).read_text(), declaration)
-    labels = (snakemake.wildcards.contrast, params.contrast["target"], params.contrast["reference"], declared)
+    summary = Summary(
+        table,
+        snakemake.wildcards.contrast,
+        params.contrast["target"],
+        params.contrast["reference"],
+        declared,
+        found,
+        explored,
+    )
     for render, output in ((summary_markdown, snakemake.output.summary), (summary_html, snakemake.output.html)):
         with atomic_path(output) as temporary:
-            temporary.write_text(render(table, *labels, found, explored))
+            temporary.write_text(render(summary))
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

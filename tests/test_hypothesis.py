@@ -18,6 +18,7 @@ from resistseq.hypothesis import (
     VERDICTS,
     Declared,
     Evidence,
+    Summary,
     add_robustness,
     check_hypothesis_genesets,
     declared_sets,
@@ -376,11 +377,12 @@ def test_robustness_share_and_fragile_mark():
     assert not audited.loc[("basal_like_shift", "overall"), "fragile"]
     assert audited.loc[("nfkb_activated", "overall"), "recomputations"] == 10
     declared = Declared("config/hypotheses.yaml", "ab" * 32, "hypotheses: []\n", DECLARATION)
-    text = summary_markdown(audited.reset_index(), "c", "resistant", "parental", declared)
+    summary = Summary(audited.reset_index(), "c", "resistant", "parental", declared, [], [])
+    text = summary_markdown(summary)
     assert "| **supported** (fragile) | 7/10 (70%), fragile |" in text
     assert "| **supported** | 10/10 (100%) |" in text
     assert f"SHA-256 {'ab' * 32}" in text
-    html = summary_html(audited.reset_index(), "c", "resistant", "parental", declared)
+    html = summary_html(summary)
     assert "<i>(fragile)</i>" in html and "<pre>hypotheses: []\n</pre>" in html
 
 
@@ -417,9 +419,10 @@ def test_findings_say_nothing_changed_on_null_evidence():
     assert not (table.loc[table["hypothesis"].isin(changes), "verdict"] == "supported").any()
     found = findings(evidence, 0.05)
     declared = Declared("config/hypotheses.yaml", "0" * 64, "", DECLARATION)
-    text = summary_markdown(table, "c", "resistant", "parental", declared, found)
+    summary = Summary(table, "c", "resistant", "parental", declared, found, [])
+    text = summary_markdown(summary)
     assert text.startswith("## c: resistant vs parental\n\nNothing changed at these thresholds: no gene at padj")
-    html = summary_html(table, "c", "resistant", "parental", declared, found)
+    html = summary_html(summary)
     assert "<p><b>Nothing changed at these thresholds: no gene at padj &lt; 0.05 (26 of 26 genes tested)" in html
 
 

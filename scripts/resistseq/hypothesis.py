@@ -154,25 +154,16 @@ def hypotheses_path(value: str, workflow_dir: str | os.PathLike) -> Path:
     return bundled if bundled.is_file() else path
 
 
+def declared_names(declaration: Mapping, key: str) -> list[str]:
+    """Every value of ``key`` ('set' or 'gene') the hypotheses' evidence names, in order of first mention."""
+    names = [
+        item[key] for entry in declaration["hypotheses"] for item in entry[PRIMARY] + entry[SUPPORTING] if key in item
+    ]
+    return list(dict.fromkeys(names))
+
+
 def declared_sets(declaration: Mapping) -> list[str]:
-    """Every gene set the hypotheses name, in order of first mention."""
-    names = [
-        item["set"]
-        for entry in declaration["hypotheses"]
-        for item in entry["primary"] + entry["supporting"]
-        if "set" in item
-    ]
-    return list(dict.fromkeys(names))
-
-
-def declared_genes(declaration: Mapping) -> list[str]:
-    names = [
-        item["gene"]
-        for entry in declaration["hypotheses"]
-        for item in entry["primary"] + entry["supporting"]
-        if "gene" in item
-    ]
-    return list(dict.fromkeys(names))
+    return declared_names(declaration, "set")
 
 
 def check_hypothesis_genesets(declaration: Mapping, label: str, paths: Sequence[str], labels: Sequence[str]) -> None:
@@ -545,7 +536,7 @@ def exploratory(evidence: Evidence, declaration: Mapping, top_sets: int = 5, top
     sets = sets[sets["fdr"].astype(float) < fdr]
     sets["abs_nes"] = sets["nes"].abs()
     sets = sets.reset_index().sort_values(["fdr", "abs_nes", "term"], ascending=[True, False, True], kind="mergesort")
-    genes = evidence.de[~evidence.de["gene_name"].isin(declared_genes(declaration))]
+    genes = evidence.de[~evidence.de["gene_name"].isin(declared_names(declaration, "gene"))]
     genes = genes[genes["padj"].astype(float) < fdr].copy()
     genes["abs_lfc"] = genes["log2FoldChange"].abs()
     genes = genes.sort_values(["padj", "abs_lfc", "gene_id"], ascending=[True, False, True], kind="mergesort")
@@ -588,6 +579,19 @@ class Declared:
     sha256: str
     text: str
     declaration: Mapping
+
+
+@dataclass
+class Summary:
+    """What the readable summary shows: the judged table, the contrast, the declaration, and what else changed."""
+
+    table: pd.DataFrame
+    contrast: str
+    target: str
+    reference: str
+    declared: Declared
+    found: Sequence[str]  # from ``findings``
+    explored: Sequence[str]  # from ``exploratory``
 
 
 def summary_rows(table: pd.DataFrame, declaration: Mapping) -> list[dict]:
@@ -638,16 +642,10 @@ def _verdict_words(row: dict) -> str:
     return f"**{row['verdict']}** (fragile)" if row["fragile"] else f"**{row['verdict']}**"
 
 
-def summary_markdown(
-    table: pd.DataFrame,
-    contrast: str,
-    target: str,
-    reference: str,
-    declared: Declared,
-    found: Sequence[str] = (),
-    explored: Sequence[str] = (),
-) -> str:
-    """A short readable summary of the table for the top of the report; ``found`` comes from ``findings``."""
+def summary_markdown(summary: Summary) -> str:
+    """A short readable summary of the table for the top of the report."""
+    table, declared, found, explored = summary.table, summary.declared, summary.found, summary.explored
+    contrast, target, reference = summary.contrast, summary.target, summary.reference
     lines = [f"## {contrast}: {target} vs {reference}", ""]
     lines += [line for sentence in found for line in (sentence, "")]
     lines += [
@@ -674,16 +672,10 @@ VERDICT_COLOURS = {
 }
 
 
-def summary_html(
-    table: pd.DataFrame,
-    contrast: str,
-    target: str,
-    reference: str,
-    declared: Declared,
-    found: Sequence[str] = (),
-    explored: Sequence[str] = (),
-) -> str:
+def summary_html(summary: Summary) -> str:
     """The same summary as a self-contained HTML page, shown at the top of the Snakemake report."""
+    table, declared, found, explored = summary.table, summary.declared, summary.found, summary.explored
+    contrast, target, reference = summary.contrast, summary.target, summary.reference
     rows = "\n".join(
         f"<tr><td><b>{escape(row['id'])}</b>: {escape(row['statement'])}</td>"
         f'<td style="color:{VERDICT_COLOURS.get(row["verdict"], "#000000")}"><b>{escape(row["verdict"])}</b>'
