@@ -9,16 +9,22 @@ WORKFLOW_DIR = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
 from resistseq.codeversion import code_version
+from resistseq.contrasts import group_variable, has_direction, is_pairwise
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
+from resistseq.inputcheck import check_quantifications
+from resistseq.overlap import overlap_groups
+from resistseq.geneids import table_path
 from resistseq.hypothesis import (
     check_hypothesis_genesets,
+    declared_names,
     hypotheses_path,
     load_hypotheses,
 )
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
+GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
 PAM50_CENTROIDS = str(WORKFLOW_DIR / "resources" / "pam50" / "centroids.tsv")
 CONFIG_LABEL = (
     ", ".join(str(path) for path in workflow.overwrite_configfiles)
@@ -33,13 +39,24 @@ try:
         load_yaml(WORKFLOW_DIR / "config" / "schemas" / "samples.schema.yaml"),
         CONFIG_LABEL,
     )
+    # Fill in the schema's defaults; check_inputs has already reported any violation.
+    validate(config, "../config/schemas/config.schema.yaml")
+    # Every quant file's content, before any job can delete an earlier result. Cluster jobs re-parse
+    # this file: the main process has checked the inputs already.
+    if workflow.is_main_process:
+        check_quantifications(config, samples, CONFIG_LABEL)
 except WorkflowInputError as error:
     raise WorkflowError(f"Invalid input, nothing was run.\n{error}") from None
 
-# Fill in the schema's defaults; check_inputs has already reported any violation.
-validate(config, "../config/schemas/config.schema.yaml")
-
 CONTRASTS = {contrast["name"]: contrast for contrast in config["contrasts"]}
+# LRTs and equivalence (lessAbs) tests have no direction: no GSEA, ORA, volcano or MA for them;
+# the hypothesis table also needs a target and a reference group.
+RANKED_CONTRASTS = [name for name, entry in CONTRASTS.items() if has_direction(entry)]
+HYPOTHESIS_CONTRASTS = [
+    name for name in RANKED_CONTRASTS if is_pairwise(CONTRASTS[name])
+]
+# Two or more contrasts against the same reference: shared and line-specific changes.
+OVERLAP_GROUPS = overlap_groups(config["contrasts"])
 
 
 # Light steps (a few seconds, < 300 MB each) run in the main Snakemake process, not as cluster jobs.
@@ -66,10 +83,18 @@ localrules:
     plot_main_figure,
     plot_signature_scores,
     plot_pam50,
+    compare_contrasts,
+    plot_overlap,
+    write_interactive_tables,
+    plot_interactive_de,
+    plot_interactive_pca,
+    plot_pca_diagnostics,
+    plot_de_diagnostics,
 
 
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
+    group="|".join(re.escape(name) for name in OVERLAP_GROUPS) or "(?!)",
 
 
 def get_code_version(script):
@@ -94,6 +119,12 @@ def get_annotation_inputs(wildcards):
     }
 
 
+def get_geneid_table(wildcards=None):
+    """The offline gene ID table of quantification.organism, as a named input ({} for 'none')."""
+    path = table_path(GENEID_TABLES, config["quantification"]["organism"])
+    return {"geneid_table": path} if path else {}
+
+
 def get_contrast(wildcards):
     return CONTRASTS[wildcards.contrast]
 
@@ -113,10 +144,10 @@ def get_geneset_labels():
 
 
 def get_group_levels():
-    """Colour order for groups: the first contrast's reference, then its target, then the rest."""
-    first = config["contrasts"][0]
-    variable = first["variable"]
-    levels = [first["reference"], first["target"]]
+    """Colour order for groups: the first pairwise contrast's reference, then its target, then the rest."""
+    variable = group_variable(config["contrasts"], config["design"])
+    pairwise = [entry for entry in config["contrasts"] if is_pairwise(entry)]
+    levels = [pairwise[0]["reference"], pairwise[0]["target"]] if pairwise else []
     levels += sorted(set(samples[variable]) - set(levels))
     return {"variable": variable, "levels": levels}
 
@@ -131,21 +162,43 @@ def get_final_output():
         "results/signatures/scores.tsv",
         "results/subtype/pam50.tsv",
     ]
-    for name in CONTRASTS:
+    outputs += [f"results/de/{name}/deseq2.tsv" for name in CONTRASTS]
+    for name in RANKED_CONTRASTS:
         outputs += [
-            f"results/de/{name}/deseq2.tsv",
             f"results/enrichment/{name}/gsea.tsv",
             f"results/figures/{name}/volcano.pdf",
             f"results/figures/{name}/ma.pdf",
             f"results/figures/{name}/gsea_running_scores.pdf",
             f"results/enrichment/{name}/ora.tsv",
+        ]
+    for name in HYPOTHESIS_CONTRASTS:
+        outputs += [
             f"results/hypothesis/{name}.tsv",
             f"results/hypothesis/{name}.audit.tsv",
             f"results/hypothesis/{name}.md",
             f"results/hypothesis/{name}.html",
         ]
-    outputs += get_figure_outputs()
+    outputs += [f"results/overlap/{group}/genes.tsv" for group in OVERLAP_GROUPS]
+    outputs += get_figure_outputs() + get_interactive_outputs()
     return outputs
+
+
+def get_interactive_outputs():
+    """Offline interactive pages (rules/interactive.smk), the diagnostics figures (PDF, SVG, PNG) and tables."""
+    figures = ["qc/pca_scree", "qc/pc_associations"]
+    outputs = ["results/interactive/pca.html", "results/qc/pc_associations.tsv"]
+    for contrast in CONTRASTS:
+        figures += [f"{contrast}/pvalue_histogram", f"{contrast}/gene_counts"]
+        outputs += [
+            f"results/interactive/{contrast}/{page}.html"
+            for page in ("deseq2", "gsea", "volcano", "ma")
+        ]
+        outputs.append(f"results/qc/{contrast}/independent_filtering.tsv")
+    return outputs + [
+        f"results/figures/{name}.{suffix}"
+        for name in figures
+        for suffix in ("pdf", "svg", "png")
+    ]
 
 
 def get_figure_outputs():
@@ -162,15 +215,18 @@ def get_figure_outputs():
         "pam50",
     ]
     names += [f"genesets/{name}" for name in config["enrichment"]["plot_sets"]]
+    names += [f"overlap/{group}/upset" for group in OVERLAP_GROUPS]
     for contrast in CONTRASTS:
+        names += [
+            f"{contrast}/{figure}" for figure in ("dispersions", "top_de_heatmap")
+        ]
+    for contrast in RANKED_CONTRASTS:
         names += [
             f"{contrast}/{figure}"
             for figure in (
                 "volcano",
                 "ma",
                 "gsea_running_scores",
-                "dispersions",
-                "top_de_heatmap",
                 "enrichment_dots",
                 "main_figure",
             )

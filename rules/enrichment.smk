@@ -1,5 +1,6 @@
 rule run_gsea:
     input:
+        unpack(get_geneid_table),
         de="results/de/{contrast}/deseq2.tsv",
         genesets=get_geneset_files(),
     output:
@@ -39,6 +40,7 @@ rule run_gsea:
 
 rule run_ora:
     input:
+        unpack(get_geneid_table),
         de="results/de/{contrast}/deseq2.tsv",
         genesets=get_geneset_files(),
     output:

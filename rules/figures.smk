@@ -64,6 +64,7 @@ rule plot_marker_heatmap:
 
 rule plot_geneset_heatmap:
     input:
+        unpack(get_geneid_table),
         vst="results/counts/vst.tsv",
         annotation="results/counts/gene_annotation.tsv",
         sheet=config["samples"],

@@ -1,5 +1,6 @@
 rule audit_hypotheses:
     input:
+        unpack(get_geneid_table),
         counts="results/counts/gene_counts.tsv",
         annotation="results/counts/gene_annotation.tsv",
         sheet=config["samples"],

@@ -1,5 +1,6 @@
 rule import_quantifications:
     input:
+        unpack(get_geneid_table),
         unpack(get_annotation_inputs),
         quant=get_quant_files(),
         sheet=config["samples"],
@@ -20,6 +21,7 @@ rule import_quantifications:
         quant_paths=get_quant_paths(),
         file_format=config["quantification"]["format"],
         counts_from_abundance=config["quantification"]["counts_from_abundance"],
+        gene_name_column=config["quantification"]["gene_name_column"],
         code=get_code_version("import_quantifications.py"),
     script:
         "../scripts/import_quantifications.py"

@@ -3,16 +3,19 @@ from snakemake import __version__ as SNAKEMAKE_VERSION
 
 rule write_methods:
     input:
+        unpack(get_geneid_table),
         sheet=config["samples"],
         de=expand("results/de/{contrast}/deseq2.tsv", contrast=CONTRASTS),
         settings=expand(
-            "results/enrichment/{contrast}/gsea_settings.json", contrast=CONTRASTS
+            "results/enrichment/{contrast}/gsea_settings.json",
+            contrast=RANKED_CONTRASTS,
         ),
-        gsea=expand("results/enrichment/{contrast}/gsea.tsv", contrast=CONTRASTS),
+        gsea=expand("results/enrichment/{contrast}/gsea.tsv", contrast=RANKED_CONTRASTS),
+        genesets=get_geneset_files(),
+        annotation="results/counts/gene_annotation.tsv",
         coverage=expand(
             "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
         ),
-        genesets=get_geneset_files(),
         hypotheses=HYPOTHESES_FILE,
     output:
         methods="results/methods.md",
@@ -31,6 +34,7 @@ rule write_methods:
         quantification=config["quantification"],
         design=config["design"],
         contrasts=config["contrasts"],
+        ranked_contrasts=RANKED_CONTRASTS,
         deseq2=config["deseq2"],
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),

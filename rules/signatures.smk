@@ -1,5 +1,6 @@
 rule score_signatures:
     input:
+        unpack(get_geneid_table),
         vst="results/counts/vst.tsv",
         annotation="results/counts/gene_annotation.tsv",
         sheet=config["samples"],

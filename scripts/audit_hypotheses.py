@@ -6,8 +6,11 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
+    from resistseq.contrast_fit import run_general_test
+    from resistseq.contrasts import needs_general_test
     from resistseq.deseq import Contrast, run_deseq2
-    from resistseq.genesets import read_gmt_files
+    from resistseq.genesets import read_gene_sets
+    from resistseq.gsea import rank_genes
     from resistseq.hypothesis import read_evidence
     from resistseq.hypothesis_audit import GseaSettings, audit_verdicts
     from resistseq.runtime import write_table
@@ -15,33 +18,38 @@ def main(snakemake, logger):
 
     params = snakemake.params
     evidence = read_evidence(snakemake.input, params.contrast)
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
+    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
-    contrast = Contrast.from_config(params.contrast)
-    deseq2 = params.deseq2
+    entry, deseq2 = params.contrast, params.deseq2
+    # The rule's own DE settings; apeGLM shrinkage is skipped because no verdict reads it.
+    settings = dict(
+        annotation=annotation,
+        alpha=deseq2["alpha"],
+        cooks_filter=deseq2["cooks_filter"],
+        independent_filter=deseq2["independent_filter"],
+        shrink_lfc=False,
+        n_cpus=snakemake.threads,
+        backend=deseq2["backend"],
+        r_compatible=deseq2["r_compatible"],
+        min_count=deseq2["prefilter"]["min_count"],
+        min_samples=deseq2["prefilter"]["min_samples"],
+    )
 
     def refit(left_out):
         kept = [sample for sample in samples.index if sample not in left_out]
-        # The rule's own DE settings; apeGLM shrinkage is skipped because no verdict reads it.
-        return run_deseq2(
-            counts[kept],
-            samples.loc[kept],
-            params.design,
-            contrast,
-            annotation=annotation,
-            alpha=deseq2["alpha"],
-            cooks_filter=deseq2["cooks_filter"],
-            independent_filter=deseq2["independent_filter"],
-            shrink_lfc=False,
-            n_cpus=snakemake.threads,
-            backend=deseq2["backend"],
-            r_compatible=deseq2["r_compatible"],
-            min_count=deseq2["prefilter"]["min_count"],
-            min_samples=deseq2["prefilter"]["min_samples"],
-        )
+        if needs_general_test(entry):
+            return run_general_test(counts[kept], samples.loc[kept], entry, params.design, settings)[0]
+        return run_deseq2(counts[kept], samples.loc[kept], params.design, Contrast.from_config(entry), **settings)
 
-    gene_sets, _ = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
+    # The sets as run_gsea read them (old symbols mapped to the data's current ones).
+    gene_sets, _ = read_gene_sets(
+        snakemake.input.genesets,
+        params.geneset_labels,
+        rank_genes(evidence.de).scores.index,
+        snakemake.input.get("geneid_table"),
+        logger,
+    )
     enrichment = params.enrichment
     gsea = GseaSettings(
         seed=enrichment["seed"],

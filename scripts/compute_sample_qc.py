@@ -10,8 +10,8 @@ def main(snakemake, logger):
     from resistseq.runtime import write_table
     from resistseq.validation import read_sample_sheet
 
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     variable = snakemake.params.groups["variable"]
     distances = sample_distances(vst)

@@ -10,7 +10,7 @@ def main(snakemake, logger):
     from resistseq.runtime import write_table
     from resistseq.validation import read_sample_sheet
 
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
+    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     result = normalise_and_vst(
         counts, samples, snakemake.params.design, blind=snakemake.params.blind, n_cpus=snakemake.threads

@@ -10,8 +10,8 @@ def main(snakemake, logger):
     from resistseq.qc import plot_count_distributions
     from resistseq.validation import read_sample_sheet
 
-    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id")
-    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id")
+    counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
+    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     groups = snakemake.params.groups
     figure = plot_count_distributions(counts, normalised, samples, groups["variable"], groups["levels"])

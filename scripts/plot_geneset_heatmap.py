@@ -7,14 +7,20 @@ def main(snakemake, logger):
     import pandas as pd
 
     from resistseq.de_figures import plot_geneset_heatmap
-    from resistseq.genesets import read_gmt_files
+    from resistseq.genesets import read_gene_sets
     from resistseq.plots import save_figure
     from resistseq.validation import read_sample_sheet
 
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
-    sets, sources = read_gmt_files(snakemake.input.genesets, snakemake.params.geneset_labels)
+    sets, sources = read_gene_sets(
+        snakemake.input.genesets,
+        snakemake.params.geneset_labels,
+        annotation["gene_name"],
+        snakemake.input.get("geneid_table"),
+        logger,
+    )
     name = snakemake.wildcards.geneset
     if name not in sets:
         logger.warning("gene set %s is in enrichment.plot_sets but in none of the gene-set files", name)

@@ -17,7 +17,7 @@ def main(snakemake, logger):
     covariates = [name for name in design_variables(params.design) if name != groups["variable"]]
     scores = pd.read_csv(snakemake.input.scores, sep="\t", dtype={"sample": str})
     figure = plot_main_figure(
-        vst=pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id"),
+        vst=pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str}),
         samples=samples,
         colour_by=groups["variable"],
         levels=groups["levels"],

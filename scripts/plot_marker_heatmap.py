@@ -9,7 +9,7 @@ def main(snakemake, logger):
     from resistseq.plots import plot_marker_heatmap, save_figure
     from resistseq.validation import read_sample_sheet
 
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     annotation = pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     groups = snakemake.params.groups

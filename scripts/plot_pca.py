@@ -9,7 +9,7 @@ def main(snakemake, logger):
     from resistseq.plots import plot_pca, save_figure
     from resistseq.validation import design_variables, read_sample_sheet
 
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     outliers = pd.read_csv(snakemake.input.outliers, sep="\t", dtype={"sample": str})
     groups = snakemake.params.groups

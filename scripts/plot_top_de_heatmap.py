@@ -11,7 +11,7 @@ def main(snakemake, logger):
     from resistseq.validation import read_sample_sheet
 
     results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
-    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     groups = snakemake.params.groups
     figure = plot_top_de_heatmap(

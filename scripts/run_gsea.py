@@ -9,7 +9,7 @@ def main(snakemake, logger):
     import gseapy
     import pandas as pd
 
-    from resistseq.genesets import dropped_statement, log_coverage, read_gmt_files, set_coverage
+    from resistseq.genesets import dropped_statement, log_coverage, read_gene_sets, set_coverage
     from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
     from resistseq.runtime import atomic_path, write_table
 
@@ -25,7 +25,13 @@ def main(snakemake, logger):
     for row in ranking.collapsed.itertuples(index=False):
         logger.info("duplicate symbol %s: dropped %s (stat %.4g)", row.gene_name, row.gene_id, row.stat)
 
-    sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
+    sets, sources = read_gene_sets(
+        snakemake.input.genesets,
+        params.geneset_labels,
+        ranking.scores.index,
+        snakemake.input.get("geneid_table"),
+        logger,
+    )
     coverage = set_coverage(sets, sources, ranking.scores.index, params.min_size, params.max_size, params.min_coverage)
     log_coverage(coverage, logger)
     tested = sets_to_test(sets, coverage, ranking.scores)

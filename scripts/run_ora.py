@@ -6,7 +6,7 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.genesets import dropped_statement, log_coverage, read_gmt_files, set_coverage
+    from resistseq.genesets import dropped_statement, log_coverage, read_gene_sets, set_coverage
     from resistseq.ora import background_by_symbol, ora_table, select_genes
     from resistseq.runtime import write_table
 
@@ -31,7 +31,9 @@ def main(snakemake, logger):
                 params.lfc_threshold,
                 direction,
             )
-    sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
+    sets, sources = read_gene_sets(
+        snakemake.input.genesets, params.geneset_labels, tested.index, snakemake.input.get("geneid_table"), logger
+    )
     coverage = set_coverage(sets, sources, tested.index, params.min_size, params.max_size, params.min_coverage)
     log_coverage(coverage, logger)
     testable = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}

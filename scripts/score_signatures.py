@@ -5,7 +5,7 @@ from resistseq.runtime import run_rule
 
 def main(snakemake, logger):
 
-    from resistseq.genesets import dropped_statement, log_coverage, read_gmt_files, set_coverage
+    from resistseq.genesets import dropped_statement, log_coverage, read_gene_sets, set_coverage
     from resistseq.gsea import sets_to_test
     from resistseq.runtime import write_table
     from resistseq.signatures import read_vst_by_symbol, signature_scores
@@ -14,7 +14,9 @@ def main(snakemake, logger):
     inputs = snakemake.input
     expression, groups = read_vst_by_symbol(inputs.vst, inputs.annotation, inputs.sheet, params.variable, logger)
 
-    sets, sources = read_gmt_files(snakemake.input.genesets, params.geneset_labels)
+    sets, sources = read_gene_sets(
+        snakemake.input.genesets, params.geneset_labels, expression.index, snakemake.input.get("geneid_table"), logger
+    )
     coverage = set_coverage(sets, sources, expression.index, params.min_size, params.max_size, params.min_coverage)
     log_coverage(coverage, logger)
     scored = sets_to_test(sets, coverage, expression.mean(axis=1), kind="scored")

@@ -9,22 +9,25 @@ def main(snakemake, logger):
 
     import pandas as pd
 
-    from resistseq.methods import hypotheses_markdown, imported_versions, methods_markdown, sha256
+    from resistseq.geneids import table_note
+    from resistseq.methods import gene_naming_text, hypotheses_markdown, imported_versions, methods_markdown, sha256
     from resistseq.runtime import atomic_path
     from resistseq.validation import read_sample_sheet
 
     params = snakemake.params
     names = [contrast["name"] for contrast in params.contrasts]
     settings = {}
-    for name, path in zip(names, snakemake.input.settings, strict=True):
+    for name, path in zip(params.ranked_contrasts, snakemake.input.settings, strict=True):
         with open(path) as handle:
             settings[name] = json.load(handle)
     de_results = {
         name: pd.read_csv(path, sep="\t", dtype={"gene_id": str, "gene_name": str})
         for name, path in zip(names, snakemake.input.de, strict=True)
     }
-    gsea_results = {name: pd.read_csv(path, sep="\t") for name, path in zip(names, snakemake.input.gsea, strict=True)}
-    coverages = {name: pd.read_csv(path, sep="\t") for name, path in zip(names, snakemake.input.coverage, strict=True)}
+    ranked = params.ranked_contrasts
+    gsea_results = {name: pd.read_csv(path, sep="\t") for name, path in zip(ranked, snakemake.input.gsea, strict=True)}
+    coverage_files = dict(zip(names, snakemake.input.coverage, strict=True))
+    coverages = {name: pd.read_csv(coverage_files[name], sep="\t") for name in ranked}
     versions = imported_versions()
     for name, used in settings.items():
         if used["gseapy_version"] != versions["gseapy"]:
@@ -51,6 +54,13 @@ def main(snakemake, logger):
         gsea_results=gsea_results,
         coverages=coverages,
         gsea_fdr=params.gsea_fdr,
+        gene_naming=gene_naming_text(
+            pd.read_csv(snakemake.input.annotation, sep="\t", dtype=str, keep_default_na=False),
+            pd.read_csv(snakemake.input.coverage[0], sep="\t"),
+            snakemake.input.coverage[0],
+            params.quantification["organism"],
+            table_note(snakemake.input.get("geneid_table")) if snakemake.input.get("geneid_table") else "",
+        ),
     )
     text += "\n" + hypotheses_markdown(params.hypotheses_label, sha256(snakemake.input.hypotheses), params.declaration)
     with atomic_path(snakemake.output.methods) as temporary:

@@ -5,6 +5,7 @@ Each step still completes, keeps its table's header, and says plainly what was f
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,6 +24,12 @@ from resistseq.signatures import SCORE_COLUMNS, signature_scores
 LEVELS = ["parental", "resistant"]
 SAMPLES = ["P1", "P2", "P3", "R1", "R2", "R3"]
 SETS = {"SMALL": ["G0", "G1", "G2"], "OTHER": ["G3", "G4", "ABSENT"]}
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
 
 
 def texts(axis) -> list[str]:

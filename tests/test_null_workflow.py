@@ -1,8 +1,8 @@
 """The whole workflow through Snakemake on a study where nothing changed (issue 11, item 3).
 
 The example is regenerated with no planted effect (``make_example.py --no-effect``), analysed with
-the replicate batch in the design (``~ batch + condition``), and cut to the gene-set genes plus a few
-hundred background genes so that the run stays short. Every step must complete and say plainly that
+the replicate batch in the design (``~ batch + condition``), and cut to the gene-set genes plus 600
+background genes so that the run stays short. Every step must complete and say plainly that
 no gene and no gene set passed, and a second run with every gene set dropped for size must say that.
 """
 
@@ -29,7 +29,22 @@ pytestmark = [
 ]
 
 CONTRAST = "resistant_vs_parental"
-BACKGROUND_GENES = 400
+# 600 background genes, 765 genes in all (the full example has 2,167): on this study main's vectorised backend
+# (inference.py as of ecc8483) dies as the issue describes, as it does on the full example; with 400 or 800
+# background genes it happens not to.
+BACKGROUND_GENES = 600
+# The figures that draw an answer (genes or sets that changed), each also in SVG and PNG.
+ANSWER_FIGURES = [
+    f"{CONTRAST}/volcano",
+    f"{CONTRAST}/ma",
+    f"{CONTRAST}/top_de_heatmap",
+    f"{CONTRAST}/enrichment_dots",
+    f"{CONTRAST}/gsea_running_scores",
+    f"{CONTRAST}/main_figure",
+    "signature_scores_ssgsea",
+    "signature_scores_zscore",
+    "pam50",
+]
 CHANGE_HYPOTHESES = ["nfkb_activated", "basal_like_shift"]
 
 
@@ -78,13 +93,13 @@ def test_null_run_completes_with_every_result_and_figure(null_run):
     files = [path for path in results.rglob("*") if path.is_file() and path.name != "provenance.json"]
     assert len(files) == EXAMPLE_RESULT_FILES
     figures = {path.with_suffix("") for path in (results / "figures").rglob("*.pdf")}
-    assert len(figures) == 20
+    assert {str(stem.relative_to(results / "figures")) for stem in figures} >= set(ANSWER_FIGURES)
     for stem in figures:
         for suffix in (".pdf", ".png", ".svg"):
             assert stem.with_suffix(suffix).stat().st_size > 1000, stem.with_suffix(suffix)
     de = pd.read_csv(results / "de" / CONTRAST / "deseq2.tsv", sep="\t")
     assert not (de["padj"] < 0.05).any()
-    assert de["padj"].notna().sum() > 300
+    assert de["padj"].notna().sum() > 500
 
 
 def test_null_hypothesis_table_claims_no_change(null_run):

@@ -131,5 +131,38 @@ def test_volcano_and_ma_skip_prefiltered_genes(results):
         plot_volcano(with_filtered, "R vs P", alpha=0.05, lfc_threshold=1, label_genes=["LOW1"]),
     ):
         axis = figure.axes[0]
-        assert len(axis.collections[0].get_offsets()) == 4
+        genes = {line.get_gid(): len(line.get_xdata()) for line in axis.lines if line.get_gid()}
+        assert genes == {"genes-#BBBBBB": 1, "genes-#0072B2": 1, "genes-#D55E00": 2}
         assert "LOW1" not in {text.get_text() for text in axis.texts}
+
+
+def test_dense_volcano_and_ma_are_byte_identical_with_labels_apart(tmp_path):
+    rng = np.random.default_rng(3)
+    genes = 5000
+    lfc = rng.normal(0, 1, genes)
+    pvalue = np.clip(np.exp(-np.abs(lfc) * rng.uniform(1, 8, genes)), 1e-300, 1)
+    dense = pd.DataFrame(
+        {
+            "gene_id": [f"g{i}" for i in range(genes)],
+            "gene_name": [f"GENE{i}" for i in range(genes)],
+            "baseMean": rng.lognormal(5, 2, genes),
+            "log2FoldChange": lfc,
+            "pvalue": pvalue,
+            "padj": np.minimum(pvalue * 50, 1),
+        }
+    ).sort_values("padj", kind="mergesort")
+    # Requested genes from the middle of the cloud, where it is densest.
+    requested = dense.loc[np.argsort(np.abs(lfc))[:8], "gene_name"].tolist()
+    for plot in (plot_volcano, plot_ma):
+        outputs = []
+        for run in ("first", "second"):
+            figure = plot(dense, "R vs P", alpha=0.05, lfc_threshold=1, label_genes=requested)
+            renderer = figure.canvas.get_renderer()
+            labels = [text for text in figure.axes[0].texts if text.get_text()]
+            assert {text.get_text() for text in labels} >= set(requested) and len(labels) == 18
+            boxes = [text.get_window_extent(renderer) for text in labels]
+            assert not any(first.overlaps(second) for i, first in enumerate(boxes) for second in boxes[i + 1 :])
+            paths = [tmp_path / f"{plot.__name__}_{run}.{suffix}" for suffix in ("pdf", "png", "svg")]
+            save_figure(figure, *paths)
+            outputs.append([path.read_bytes() for path in paths])
+        assert outputs[0] == outputs[1]

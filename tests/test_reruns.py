@@ -130,13 +130,16 @@ def test_changing_one_input_reruns_only_what_depends_on_it(example_workdir, tmp_
         for rule in (
             "run_gsea", "plot_gsea_running_scores", "plot_enrichment_dots", "plot_main_figure", "audit_hypotheses",
             "judge_hypotheses",
-            "write_methods", "all",
+            "write_methods", "write_interactive_tables", "all",
         )
     }
 
-    # Genes to label: only the volcano and MA plots.
+    # Genes to label: only the volcano and MA plots, static and interactive, and the per-gene counts.
     (workdir / "config.yaml").write_text(config.replace("label_genes: [ERBB2,", "label_genes: [ERBB3,"))
-    assert planned_jobs(run(workdir, "--dry-run")) == {"plot_volcano": 1, "plot_ma": 1, "plot_main_figure": 1, "all": 1}
+    assert planned_jobs(run(workdir, "--dry-run")) == {
+        rule: 1
+        for rule in ("plot_volcano", "plot_ma", "plot_main_figure", "plot_interactive_de", "plot_de_diagnostics", "all")
+    }
 
     # One quant file: touched only, nothing (Snakemake compares the recorded checksum of small inputs);
     # changed, the import and everything built on it.

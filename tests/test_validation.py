@@ -274,6 +274,59 @@ def test_design_column_empty_for_a_sample(config):
     )
 
 
+# --- sample sheet hygiene ----------------------------------------------------------------------
+
+
+def test_sheet_with_bom_windows_line_endings_and_stray_spaces_reads_as_meant(config):
+    lines = ["sample \t condition\tbatch\tquant"] + [f"{s} \t {c}\t{b}\tquant/{s}.sf " for s, c, b in ROWS]
+    Path("samples.tsv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    sheet = check_inputs(config, CONFIG_SCHEMA, SHEET_SCHEMA, LABEL)
+    assert list(sheet.columns) == ["sample", "condition", "batch", "quant"]
+    assert list(sheet["sample"]) == ["P1", "P2", "P3", "R1", "R2", "R3"]
+    assert sheet.loc["R3", "quant"] == "quant/R3.sf"
+    assert sheet.loc["P1", "condition"] == "parental"
+
+
+def test_comma_separated_sheet_is_read_as_csv(config):
+    lines = ["sample,condition,batch,quant"] + [f"{s},{c},{b},quant/{s}.sf" for s, c, b in ROWS]
+    Path("samples.tsv").write_text("\n".join(lines) + "\n")
+    sheet = check_inputs(config, CONFIG_SCHEMA, SHEET_SCHEMA, LABEL)
+    assert sheet.loc["R2"].to_dict() == {
+        "sample": "R2",
+        "condition": "resistant",
+        "batch": "b2",
+        "quant": "quant/R2.sf",
+    }
+
+
+def test_comma_sheet_with_uneven_fields_says_it_is_not_tab_separated(config):
+    lines = ["sample,condition,quant"] + [f"{s},{c},quant/{s}.sf" for s, c, _ in ROWS]
+    lines[2] = "P2,parental,quant/P2.sf,extra"
+    Path("samples.tsv").write_text("\n".join(lines) + "\n")
+    assert problems(config).startswith(
+        "Sample sheet 'samples.tsv' is not tab-separated: it uses commas, but its lines do not all have the "
+        "same number of comma-separated fields"
+    )
+
+
+def test_space_separated_sheet_is_an_error_naming_the_line(config):
+    Path("samples.tsv").write_text("sample condition quant\nP1 parental quant/P1.sf\n")
+    assert problems(config) == (
+        "Sample sheet 'samples.tsv', line 1: the header has no tabs (columns separated by spaces?). "
+        "The sheet must be tab-separated: put one tab between columns."
+    )
+
+
+def test_duplicate_column_names_are_an_error_naming_them_and_the_file(config):
+    write_sheet(
+        [(s, c, c, f"quant/{s}.sf") for s, c, _ in ROWS], header="sample\tcondition\tcondition\tquant", preamble="# x\n"
+    )
+    assert problems(config) == (
+        "Sample sheet 'samples.tsv', line 2: column name(s) 'condition' appear more than once in the header. "
+        "Each column needs its own name: rename or remove the duplicate column(s)."
+    )
+
+
 # --- count matrix ------------------------------------------------------------------------------
 
 
@@ -285,6 +338,19 @@ def test_matrix_without_a_column_for_a_sample(config):
     assert problems(config) == (
         "samples.tsv: sample 'P3' has no column in count matrix 'counts.tsv.gz' "
         "(its columns: P1, P2, R1, R2, R3). Rename the column or the sample."
+    )
+
+
+def test_r_write_table_matrix_passes_and_a_missing_symbol_column_is_named(config):
+    header = "\t".join(f'"{sample}"' for sample, *_ in ROWS)
+    Path("counts.txt").write_text(header + '\n"ENSG00000141736"\t1\t2\t3\t4\t5\t6\n')
+    write_sheet([(sample, condition, batch, "counts.txt") for sample, condition, batch in ROWS])
+    config["quantification"] = {"format": "matrix"}
+    assert list(check_inputs(config, CONFIG_SCHEMA, SHEET_SCHEMA, LABEL).index) == [s for s, *_ in ROWS]
+    config["quantification"]["gene_name_column"] = "symbol"
+    assert problems(config) == (
+        "Count matrix 'counts.txt' has no column 'symbol' (quantification.gene_name_column); its columns: "
+        "P1, P2, P3, R1, R2, R3. Set the key to the column that holds the gene symbols."
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
-from browser import chromium_available, inspect_report
+from browser import EXTERNAL_RESOURCE, chromium_available, inspect_report
 from conftest import EXAMPLE_DATA, copy_example, result_checksums, snakemake
 
 from resistseq.hypothesis import HYPOTHESIS_COLUMNS
@@ -48,6 +49,17 @@ FIGURES = [
     "signature_scores_ssgsea",
     "signature_scores_zscore",
     "pam50",
+    "qc/pca_scree",
+    "qc/pc_associations",
+    f"{CONTRAST}/pvalue_histogram",
+    f"{CONTRAST}/gene_counts",
+]
+INTERACTIVE_PAGES = [
+    "pca",
+    f"{CONTRAST}/deseq2",
+    f"{CONTRAST}/gsea",
+    f"{CONTRAST}/volcano",
+    f"{CONTRAST}/ma",
 ]
 
 
@@ -208,40 +220,101 @@ def test_qc_tables_and_methods_come_from_the_run(results):
 
 
 @pytest.mark.skipif(not chromium_available(), reason="chromium or playwright not installed")
-def test_report_opens_in_a_browser_with_every_result(results):
+def test_report_opens_in_a_browser_with_every_result_and_works_offline(results):
     workdir = results.parent
     completed = snakemake(workdir, "--configfile", str(workdir / "config.yaml"), "--report", "report.html")
     assert completed.returncode == 0, completed.stderr[-4000:]
     assert "ERROR/" not in completed.stderr, completed.stderr[-4000:]
-    page = inspect_report(workdir / "report.html")
-    assert page["errors"] == [] and page["failed"] == []
+    interactive = {
+        "category": "6. Interactive",
+        "subcategory": CONTRAST,
+        "table": f"results/interactive/{CONTRAST}/deseq2.html",
+        "search": "NFKBIA",
+        "volcano": f"results/interactive/{CONTRAST}/volcano.html",
+    }
+    page = inspect_report(workdir / "report.html", interactive)
+    # No console error and no request outside the file, in the report or in any page it shows.
+    assert page["errors"] == [] and page["failed"] == [] and page["outside"] == []
     listed = {row["path"]: row for row in page["listed"]}
     expected = {f"results/figures/{figure}.svg" for figure in FIGURES} | {
         "results/qc/sample_outliers.tsv",
+        "results/qc/pc_associations.tsv",
         f"results/de/{CONTRAST}/deseq2.tsv",
         f"results/enrichment/{CONTRAST}/gsea.tsv",
         f"results/hypothesis/{CONTRAST}.tsv",
         f"results/hypothesis/{CONTRAST}.html",
     }
+    expected |= {f"results/interactive/{name}.html" for name in INTERACTIVE_PAGES}
     assert set(listed) == expected
     for path, row in listed.items():
         assert row["present"] and row["bytes"] == (workdir / path).stat().st_size, path
         if path.endswith(".svg"):
             assert row["mime"] == "image/svg+xml" and row["width"] > 100, path
-    assert listed[f"results/hypothesis/{CONTRAST}.html"]["mime"] == "text/html"
-    categories = ["1. Hypothesis", "2. QC", "3. Differential expression", "4. Enrichment"]
+        if path.endswith(".html"):
+            assert row["mime"] == "text/html", path
+    categories = ["1. Hypothesis", "2. QC", "3. Differential expression", "4. Enrichment", "6. Interactive"]
     assert {row["category"] for row in listed.values()} == set(categories)
     positions = [page["text"].find(category) for category in categories]
     assert -1 not in positions and positions == sorted(positions), positions
+    # The DE table: every gene, and typing a symbol into the search leaves that gene's row only.
+    de = pd.read_csv(results / "de" / CONTRAST / "deseq2.tsv", sep="\t")
+    assert page["table_info"] == f"Showing 1 to 25 of {len(de):,} entries"
+    nfkbia = de[de["gene_name"] == "NFKBIA"].iloc[0]
+    assert [row.split("\t")[:2] for row in page["searched_rows"]] == [[nfkbia["gene_id"], "NFKBIA"]]
+    assert page["searched_info"] == f"Showing 1 to 1 of 1 entry (filtered from {len(de):,} total entries)"
+    # The volcano: one point per tested gene, and hovering one shows its gene, log2FC, padj and baseMean.
+    assert page["volcano_points"] == int(de["pvalue"].notna().sum())
+    assert not page["tooltip_before_hover"]
+    tooltip = dict(re.findall(r"([^\n\t]+)\t\s*\n([^\n]+)", page["tooltip"]))
+    gene = de[de["gene_name"] == tooltip["gene"]].iloc[0]
+    assert tooltip["gene ID"] == gene["gene_id"]
+    assert float(tooltip["log2FC"]) == pytest.approx(gene["log2FoldChange"], abs=5e-4)
+    assert float(tooltip["padj"]) == pytest.approx(gene["padj"], rel=5e-3)
+    # One decimal shown, of the value rounded to 6 significant digits.
+    assert float(tooltip["baseMean"].replace(",", "")) == pytest.approx(gene["baseMean"], abs=0.1)
+
+
+@pytest.mark.skipif(not chromium_available(), reason="chromium or playwright not installed")
+def test_zip_report_shows_the_interactive_pages_from_files(results, tmp_path):
+    """report.zip, advised for real data (no 2 MiB data-URL limit), shows the same pages, offline."""
+    import zipfile
+
+    workdir = results.parent
+    completed = snakemake(workdir, "--configfile", str(workdir / "config.yaml"), "--report", "report.zip")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    with zipfile.ZipFile(workdir / "report.zip") as archive:
+        archive.extractall(tmp_path)
+        names = archive.namelist()
+    for name in INTERACTIVE_PAGES:
+        assert any(path.endswith(f"/{name.rsplit('/', 1)[-1]}.html") for path in names), name
+    interactive = {
+        "category": "6. Interactive",
+        "subcategory": CONTRAST,
+        "table": f"results/interactive/{CONTRAST}/deseq2.html",
+        "search": "ESR1",
+        "volcano": f"results/interactive/{CONTRAST}/volcano.html",
+    }
+    page = inspect_report(tmp_path / "report" / "report.html", interactive, list_results=False)
+    assert page["errors"] == [] and page["failed"] == [] and page["outside"] == []
+    assert [row.split("\t")[1] for row in page["searched_rows"]] == ["ESR1"]
+    assert "gene ID" in page["tooltip"]
+
+
+def test_interactive_pages_carry_their_javascript(results):
+    for name in INTERACTIVE_PAGES:
+        text = (results / "interactive" / f"{name}.html").read_text()
+        assert EXTERNAL_RESOURCE.search(text) is None, name
+        assert ("vegaEmbed(" in text) != ("injectModule(" in text), name
 
 
 def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
     """Every table and figure; results/provenance.json (run times, command) is compared by test_reruns.py."""
     again = run_example(tmp_path)
     first, second = result_checksums(results), result_checksums(again)
-    # 20 figures x (PDF, SVG, PNG); 12 tables of counts/DE/GSEA, dispersions, 3 QC tables, methods;
-    # ORA, signature scores and their coverage, PAM50, hypothesis TSV, audit, Markdown and HTML.
-    assert len(first) == len(FIGURES) * 3 + 12 + 1 + 3 + 1 + 8
+    # 24 figures x (PDF, SVG, PNG); 12 tables of counts/DE/GSEA, dispersions, 3 QC tables, methods;
+    # ORA, signature scores and their coverage, PAM50, hypothesis TSV, audit, Markdown and HTML; PC associations,
+    # independent filtering and the interactive pages.
+    assert len(first) == len(FIGURES) * 3 + 12 + 1 + 3 + 1 + 8 + 2 + len(INTERACTIVE_PAGES)
     assert first == second
     assert (results / "provenance.json").is_file() and (again / "provenance.json").is_file()
 

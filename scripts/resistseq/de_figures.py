@@ -9,7 +9,6 @@ import matplotlib.patches
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.cluster import hierarchy
 
 from resistseq.plots import COLUMN_WIDTH, apply_style, group_colours
 
@@ -137,6 +136,8 @@ def geneset_matrix(
     kept = variances.sort_values(ascending=False, kind="mergesort").index[:limit]
     matrix = zscores(values.loc[sorted(kept)])
     if len(matrix) > 2:
+        from scipy.cluster import hierarchy  # here only: the other figures need no scipy
+
         linkage = hierarchy.linkage(matrix.to_numpy(), method="average", optimal_ordering=True)
         matrix = matrix.iloc[hierarchy.leaves_list(linkage)]
     return matrix, missing, len(found) - len(matrix)

@@ -68,6 +68,54 @@ def read_gmt_files(
     return sets, sources
 
 
+def current_symbols(
+    sets: Mapping[str, list[str]],
+    sources: Mapping[str, str],
+    aliases: Mapping[str, str],
+    data_symbols: Iterable[str],
+) -> tuple[dict[str, list[str]], pd.DataFrame]:
+    """Sets with old or alias symbols replaced by the current symbol the data carries, and one row per remap.
+
+    A listed symbol is replaced only when the data lack it and ``aliases``
+    maps it to a current symbol the data have; a set that already lists the
+    current symbol keeps it once.
+    """
+    universe = set(data_symbols)
+    updated: dict[str, list[str]] = {}
+    rows = []
+    for name, genes in sets.items():
+        mapped = []
+        for gene in genes:
+            current = aliases.get(gene) if gene not in universe else None
+            if current is not None and current in universe:
+                rows.append({"term": name, "source": sources.get(name, ""), "listed": gene, "current": current})
+                gene = current
+            mapped.append(gene)
+        updated[name] = list(dict.fromkeys(mapped))
+    return updated, pd.DataFrame(rows, columns=["term", "source", "listed", "current"])
+
+
+def read_gene_sets(
+    paths: Sequence[str | os.PathLike],
+    labels: Sequence[str],
+    data_symbols: Iterable[str],
+    geneid_table: str | os.PathLike | None,
+    logger,
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """GMT files read, their old or alias symbols mapped to current ones (each remap logged)."""
+    sets, sources = read_gmt_files(paths, labels)
+    if geneid_table is None:
+        return sets, sources
+    from resistseq.geneids import load_gene_table
+
+    table = load_gene_table(geneid_table)
+    sets, remaps = current_symbols(sets, sources, table.aliases, data_symbols)
+    logger.info("gene sets: %d old or alias symbol(s) mapped to current symbols (%s)", len(remaps), table.label)
+    for remap in remaps.itertuples(index=False):
+        logger.info("gene set %s (%s): %s -> %s", remap.term, remap.source, remap.listed, remap.current)
+    return sets, sources
+
+
 def bundled_gmt_files(resource_dir: str | os.PathLike) -> list[str]:
     return sorted(str(path) for path in Path(resource_dir).glob("*.gmt"))
 
@@ -109,8 +157,16 @@ def set_coverage(
 
 
 def log_coverage(coverage: pd.DataFrame, logger) -> None:
-    """Warn, naming the set, when few of its genes are in the data or it cannot be used."""
+    """Each set's share of genes found; a warning, naming the set, when few are or it cannot be used."""
     for entry in coverage.itertuples(index=False):
+        logger.info(
+            "gene set %s (%s): %d of %d genes matched (%.1f%%)",
+            entry.term,
+            entry.source,
+            entry.genes_found,
+            entry.set_size,
+            100 * entry.share_found,
+        )
         if entry.low_coverage:
             logger.warning(
                 "gene set %s (%s): only %d of %d genes (%.0f%%) found in the data; check that it uses the "

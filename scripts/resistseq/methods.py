@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from resistseq.contrasts import contrast_kind, describe, is_pairwise
+from resistseq.contrasts import group_variable as contrast_groups
+
 SOFTWARE = {
     "pytximport": "gene-level import",
     "pydeseq2": "differential expression",
@@ -17,7 +20,6 @@ SOFTWARE = {
     "numpy": "numerics",
     "scipy": "clustering and distances",
     "matplotlib": "figures",
-    "adjustText": "figure labels",
 }
 
 
@@ -73,12 +75,21 @@ def methods_markdown(
     gsea_results: Mapping[str, pd.DataFrame] | None = None,
     coverages: Mapping[str, pd.DataFrame] | None = None,
     gsea_fdr: float = 0.05,
+    gene_naming: str = "",
 ) -> str:
     """Markdown for a paper's methods section; every number and version comes from the arguments."""
-    group_variable = contrasts[0]["variable"]
+    group_variable = contrast_groups(contrasts, design)
     sizes = samples[group_variable].value_counts().sort_index()
     group_text = _join([f"{count} {level}" for level, count in sizes.items()])
-    contrast_text = _join([f"{c['target']} vs {c['reference']} ({c['variable']}; '{c['name']}')" for c in contrasts])
+    contrast_text = _join(
+        [
+            f"{c['target']} vs {c['reference']} ({c['variable']}; '{c['name']}')"
+            if is_pairwise(c) and not c.get("lfc_threshold")
+            else f"{describe(c)} ('{c['name']}')"
+            for c in contrasts
+        ]
+    )
+    tests = "Wald tests" if all(contrast_kind(c) != "lrt" for c in contrasts) else "tests"
     lines = ["# Methods", ""]
     lines.append(
         f"Transcript quantifications ({quantification_format}) of {len(samples)} samples ({group_text}) were "
@@ -86,7 +97,7 @@ def methods_markdown(
         f"(counts_from_abundance = {counts_from_abundance}). Differential expression was tested with "
         f"PyDESeq2 {versions['pydeseq2']}, a Python implementation of DESeq2, with the design `{design}`: "
         f"median-of-ratios size factors, gene-wise dispersions shrunk towards a fitted mean-dispersion trend, "
-        f"and Wald tests for {contrast_text}. P-values were adjusted with the Benjamini-Hochberg procedure "
+        f"and {tests} for {contrast_text}. P-values were adjusted with the Benjamini-Hochberg procedure "
         f"(alpha = {deseq2['alpha']}; independent filtering {'on' if deseq2['independent_filter'] else 'off'}; "
         f"Cook's-distance filtering {'on' if deseq2['cooks_filter'] else 'off'})"
         + (
@@ -96,19 +107,54 @@ def methods_markdown(
         )
     )
     lines.append("")
+    kinds = {c["name"]: contrast_kind(c) for c in contrasts}
     for name, results in de_results.items():
-        up = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] > 0)).sum())
-        down = int(((results["padj"] < deseq2["alpha"]) & (results["log2FoldChange"] < 0)).sum())
+        significant = results["padj"] < deseq2["alpha"]
+        up = int((significant & (results["log2FoldChange"] > 0)).sum())
+        down = int((significant & (results["log2FoldChange"] < 0)).sum())
         tested = int(results["padj"].notna().sum())
-        called = f"{up} up and {down} down at" if up + down else "no gene at"
-        lines.append(
-            f"- {name}: {len(results)} genes, {tested} with an adjusted p-value; {called} padj < {deseq2['alpha']}."
-        )
+        if kinds.get(name) == "lrt":
+            found = f"{int(significant.sum())} at padj < {deseq2['alpha']} (LRT: no direction)"
+        else:
+            found = f"{up} up and {down} down at padj < {deseq2['alpha']}"
+        if not significant.any():
+            found = f"no gene at padj < {deseq2['alpha']}"
+        lines.append(f"- {name}: {len(results)} genes, {tested} with an adjusted p-value; {found}.")
     lines.append("")
+    if gsea_settings:
+        lines.append(gsea_paragraph(gsea_settings, enrichment, geneset_files))
+        if gsea_results:
+            lines.append("")
+            for name, table in gsea_results.items():
+                lines.append(f"- {name}: {gsea_outcome(table, (coverages or {}).get(name), gsea_fdr)}.")
+    else:
+        lines.append("No contrast has a direction to rank genes by (LRT or equivalence tests only): no GSEA was run.")
+    lines.append("")
+    lines.append(
+        f"For quality control, counts were transformed with DESeq2's variance-stabilising transformation "
+        f"(blind = {str(deseq2['vst_blind']).lower()}); principal components used the 500 most variable genes, "
+        f"and sample-to-sample distances were Euclidean over all genes. A sample was flagged (and kept) when "
+        f"its distance to the nearest sample of its own group exceeded {outlier_ratio:g} times the median of "
+        f"that distance, or when a sample of another group was more than {outlier_ratio:g} times closer to it than "
+        f"its nearest group mate."
+    )
+    lines.append("")
+    if gene_naming:
+        lines += [gene_naming, ""]
+    software = ", ".join(f"{name} {versions[name]}" for name in sorted(versions, key=str.lower))
+    lines.append(
+        f"The analysis ran as a Snakemake {snakemake_version} workflow (resistseq) under Python {python_version}, "
+        f"with {software}."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def gsea_paragraph(gsea_settings: Mapping[str, Mapping], enrichment: Mapping, geneset_files) -> str:
+    """The enrichment sentence, from the settings the GSEA rules recorded."""
     permutations = {settings["permutations"] for settings in gsea_settings.values()}
     seeds = {settings["seed"] for settings in gsea_settings.values()}
     gseapy_used = {settings["gseapy_version"] for settings in gsea_settings.values()}
-    lines.append(
+    return (
         f"Genes were ranked by the DESeq2 Wald statistic and tested for enrichment with preranked GSEA "
         f"(gseapy {_join(sorted(gseapy_used))}; {_join(sorted(map(str, permutations)))} gene-set permutations, "
         f"random seed {_join(sorted(map(str, seeds)))}, weight 1, set sizes {enrichment['min_size']} to "
@@ -118,26 +164,27 @@ def methods_markdown(
         + ". The bundled sets were curated for this workflow from the literature; their sources are listed in "
         "resources/genesets/README.md."
     )
-    if gsea_results:
-        lines.append("")
-        for name, table in gsea_results.items():
-            coverage = (coverages or {}).get(name)
-            lines.append(f"- {name}: {gsea_outcome(table, coverage, gsea_fdr)}.")
-    lines.append("")
-    lines.append(
-        f"For quality control, counts were transformed with DESeq2's variance-stabilising transformation "
-        f"(blind = {str(deseq2['vst_blind']).lower()}); principal components used the 500 most variable genes, "
-        f"and sample-to-sample distances were Euclidean over all genes. A sample was flagged (and kept) when "
-        f"its distance to the nearest sample of its own group exceeded {outlier_ratio:g} times the median of "
-        f"that distance, or when its nearest sample belonged to another group."
-    )
-    lines.append("")
-    software = ", ".join(f"{name} {versions[name]}" for name in sorted(versions, key=str.lower))
-    lines.append(
-        f"The analysis ran as a Snakemake {snakemake_version} workflow (resistseq) under Python {python_version}, "
-        f"with {software}."
-    )
-    return "\n".join(lines) + "\n"
+
+
+def gene_naming_text(
+    annotation: pd.DataFrame, coverage: pd.DataFrame, coverage_path: str, organism: str, table_note: str
+) -> str:
+    """How many genes carry a symbol and where from, and the share of each gene set's genes found."""
+    from resistseq.geneids import naming_summary
+
+    table = f"the offline `{organism}` gene ID table ({table_note})" if organism != "none" else "no gene ID table"
+    text = f"Gene symbols came from the inputs, then {table}: " + naming_summary(annotation) + ". "
+    shares = [f"{row.term} {row.genes_found}/{row.set_size} ({row.share_found:.0%})" for row in coverage.itertuples()]
+    if len(shares) <= 60:
+        text += "Share of each gene set's genes found among the ranked genes: " + "; ".join(shares) + "."
+    else:
+        lowest = coverage.sort_values(["share_found", "term"]).iloc[0]
+        text += (
+            f"Across {len(coverage)} gene sets a median {coverage['share_found'].median():.0%} of each set's genes "
+            f"were found among the ranked genes (lowest: {lowest['term']}, {lowest['share_found']:.0%}); each "
+            f"set's share is in `{coverage_path}`."
+        )
+    return text
 
 
 def hypotheses_markdown(label: str, digest: str, declaration: Mapping) -> str:

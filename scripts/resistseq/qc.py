@@ -8,8 +8,6 @@ import matplotlib.patches
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.cluster import hierarchy
-from scipy.spatial.distance import pdist, squareform
 
 from resistseq.plots import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, apply_style, group_colours
 
@@ -38,6 +36,8 @@ def library_stats(counts: pd.DataFrame) -> pd.DataFrame:
 
 def sample_distances(vst: pd.DataFrame) -> pd.DataFrame:
     """Euclidean distances between samples over all genes of the VST matrix (DESeq2 vignette's dist(t(vst)))."""
+    from scipy.spatial.distance import pdist, squareform  # here only: the other QC figures need no scipy
+
     matrix = squareform(pdist(vst.T.to_numpy(dtype=float), metric="euclidean"))
     return pd.DataFrame(matrix, index=vst.columns, columns=vst.columns)
 
@@ -180,6 +180,9 @@ def plot_sample_distances(
     distances: pd.DataFrame, samples: pd.DataFrame, colour_by: str, levels: Sequence[str], flagged: Iterable[str] = ()
 ):
     """Heatmap of sample-to-sample distances, ordered by average-linkage clustering, with the dendrogram."""
+    from scipy.cluster import hierarchy
+    from scipy.spatial.distance import squareform
+
     apply_style()
     flagged = set(flagged)
     condensed = squareform(distances.to_numpy(dtype=float), checks=False)
@@ -221,24 +224,22 @@ def plot_dispersions(dispersions: pd.DataFrame, contrast_label: str):
     data = dispersions.dropna(subset=["baseMean", "dispersion_genewise", "dispersion_final"])
     data = data[(data["baseMean"] > 0) & (data["dispersion_genewise"] > 0)].sort_values("baseMean", kind="mergesort")
     figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 3.0))
-    axis.scatter(
-        data["baseMean"],
-        data["dispersion_genewise"],
-        s=2,
-        color="#000000",
-        linewidth=0,
-        label="gene-wise",
-        rasterized=True,
-    )
-    axis.scatter(
-        data["baseMean"],
-        data["dispersion_final"],
-        s=2,
-        color=OKABE_ITO[5],
-        linewidth=0,
-        label="final",
-        rasterized=True,
-    )
+    # Marker lines, not scatters: Agg stamps identical markers from one bitmap, fast at 60,000 genes.
+    for column, colour, label in (
+        ("dispersion_genewise", "#000000", "gene-wise"),
+        ("dispersion_final", OKABE_ITO[5], "final"),
+    ):
+        axis.plot(
+            data["baseMean"],
+            data[column],
+            linestyle="none",
+            marker="o",
+            markersize=np.sqrt(2),
+            markeredgewidth=0,
+            color=colour,
+            label=label,
+            rasterized=True,
+        )
     outliers = data[data["dispersion_outlier"].astype(bool)]
     axis.scatter(
         outliers["baseMean"],
@@ -255,5 +256,6 @@ def plot_dispersions(dispersions: pd.DataFrame, contrast_label: str):
     axis.set_xlabel("mean of normalised counts")
     axis.set_ylabel("dispersion")
     axis.set_title(f"{contrast_label}: dispersion estimates")
-    axis.legend(frameon=False, markerscale=2)
+    # A fixed corner (high mean, high dispersion: empty in practice); "best" scans every point at every draw.
+    axis.legend(frameon=False, markerscale=2, loc="upper right")
     return figure

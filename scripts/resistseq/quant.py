@@ -12,7 +12,7 @@ import gzip
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,9 @@ class GeneCounts:
 
     counts: pd.DataFrame
     annotation: pd.DataFrame
+    notes: list[str] = field(default_factory=list)  # how the inputs were read and named, for the log
+    # Per gene (annotation order): where its name came from (resistseq.geneids.NAME_SOURCES).
+    name_source: pd.Series | None = None
 
 
 def _read_table(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
@@ -212,6 +215,26 @@ def check_same_transcripts(tables: Mapping[str, pd.DataFrame], paths: Mapping[st
             )
 
 
+def read_mapped_transcripts(
+    quant_paths: Mapping[str, str], file_format: str, tx2gene: pd.DataFrame, tx2gene_source: str
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Every sample's checked transcript table, and the tx2gene rows (gene_id, gene_name) of its transcripts.
+
+    All files must list the same transcripts, each of them in the tx2gene table.
+    """
+    tables = {sample: read_transcript_table(path, file_format) for sample, path in quant_paths.items()}
+    check_same_transcripts(tables, quant_paths)
+    first_sample = next(iter(tables))
+    mapped = match_identifiers(
+        pd.Index(tables[first_sample]["transcript_id"]),
+        pd.Index(tx2gene["transcript_id"]),
+        "transcript",
+        f"quant file '{quant_paths[first_sample]}'",
+        f"transcript → gene table '{tx2gene_source}'",
+    )
+    return tables, tx2gene.set_index("transcript_id").loc[mapped]
+
+
 def summarise_transcripts(
     quant_paths: Mapping[str, str],
     file_format: str,
@@ -223,18 +246,8 @@ def summarise_transcripts(
     from pytximport import tximport
     from pytximport.definitions import TranscriptData
 
-    tables = {sample: read_transcript_table(path, file_format) for sample, path in quant_paths.items()}
-    check_same_transcripts(tables, quant_paths)
-    first_sample = next(iter(tables))
-    transcripts = pd.Index(tables[first_sample]["transcript_id"])
-    mapped = match_identifiers(
-        transcripts,
-        pd.Index(tx2gene["transcript_id"]),
-        "transcript",
-        f"quant file '{quant_paths[first_sample]}'",
-        f"transcript → gene table '{tx2gene_source}'",
-    )
-    mapping = tx2gene.set_index("transcript_id").loc[mapped]
+    tables, mapping = read_mapped_transcripts(quant_paths, file_format, tx2gene, tx2gene_source)
+    transcripts = pd.Index(next(iter(tables.values()))["transcript_id"])
     transcript_gene_map = pd.DataFrame(
         {"transcript_id": transcripts.to_numpy(), "gene_id": mapping["gene_id"].to_numpy()}
     )
@@ -344,32 +357,17 @@ def _featurecounts_column(sample: str, count_columns: list[str], path: str) -> s
     )
 
 
-def read_count_matrix(quant_paths: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Sample columns of gene x sample matrices (first column gene IDs; optional gene_name column)."""
-    columns = {}
-    names = None
-    for path, samples in _group_by_path(quant_paths).items():
-        separator = "," if re.search(r"\.csv(\.gz)?$", path) else "\t"
-        table = pd.read_csv(path, sep=separator, dtype={0: str})
-        table = table.set_index(table.columns[0])
-        table.index = table.index.astype(str)
-        for name_column in ("gene_name", "gene_symbol", "symbol"):
-            if name_column in table.columns and names is None:
-                names = table[name_column].astype(str)
-        for sample in samples:
-            if sample not in table.columns:
-                raise WorkflowInputError(
-                    f"Count matrix '{path}' has no column for sample '{sample}' "
-                    f"(columns: {', '.join(map(str, table.columns))})."
-                )
-            frame = table[[sample]].reset_index()
-            _numeric_columns(frame, [sample], path, frame.columns[0])
-            columns[sample] = frame.set_index(frame.columns[0])[sample]
-    counts = _aligned_gene_columns(columns, quant_paths)
-    annotation = None
-    if names is not None:
-        annotation = pd.DataFrame({"gene_id": names.index, "gene_name": names.to_numpy()})
-    return counts, annotation
+def read_count_matrix(
+    quant_paths: Mapping[str, str], gene_name_column: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Sample columns of gene x sample matrices and the files' gene symbols (None without a symbol column).
+
+    See resistseq.count_matrix for the shapes accepted.
+    """
+    from resistseq.count_matrix import read_count_matrices
+
+    result = read_count_matrices(quant_paths, gene_name_column)
+    return result.counts, result.annotation
 
 
 def _group_by_path(quant_paths: Mapping[str, str]) -> dict[str, list[str]]:
@@ -433,39 +431,96 @@ def import_gene_counts(
     tx2gene_path: str | None = None,
     gene_annotation_path: str | None = None,
     counts_from_abundance: str = "length_scaled_tpm",
+    gene_name_column: str | None = None,
+    geneid_table_path: str | None = None,
 ) -> GeneCounts:
-    """The workflow's import step for every supported format."""
+    """The workflow's import step for every supported format.
+
+    Genes the inputs leave without a symbol are named from the offline gene ID
+    table at ``geneid_table_path`` (resources/geneids); the annotation gains a
+    name_source column and ``notes`` say how the files were read and named.
+    """
+    result = _import_counts(
+        quant_paths, file_format, tx2gene_path, gene_annotation_path, counts_from_abundance, gene_name_column
+    )
+    from resistseq.geneids import load_gene_table, name_genes, naming_summary
+
+    table = load_gene_table(geneid_table_path) if geneid_table_path else None
+    named = name_genes(result.annotation, table)
+    result.annotation = named[["gene_id", "gene_name"]]
+    result.name_source = named["name_source"]
+    result.notes.append(
+        naming_summary(named)
+        + (f" (gene ID table {table.label})" if table is not None else " (no gene ID table: organism none)")
+    )
+    return result
+
+
+def _import_counts(
+    quant_paths: Mapping[str, str],
+    file_format: str,
+    tx2gene_path: str | None,
+    gene_annotation_path: str | None,
+    counts_from_abundance: str,
+    gene_name_column: str | None,
+) -> GeneCounts:
     annotation = read_gene_annotation(gene_annotation_path) if gene_annotation_path else None
     tx2gene = read_tx2gene(tx2gene_path) if tx2gene_path else None
-    levels = {}
-    if file_format == "rsem":
-        levels = {detect_rsem_level(path) for path in quant_paths.values()}
-        if len(levels) > 1:
-            raise WorkflowInputError(
-                "The sample sheet mixes RSEM *.genes.results and *.isoforms.results files; use one kind."
-            )
-    if file_format in ("salmon", "kallisto") or levels == {"isoforms"}:
-        if tx2gene is None and file_format == "rsem":
-            tx2gene = _rsem_tx2gene(next(iter(quant_paths.values())))
-            tx2gene_path = next(iter(quant_paths.values()))
-        if tx2gene is None:
-            raise WorkflowInputError(f"Format '{file_format}' needs quantification.tx2gene in the config.")
-        result = summarise_transcripts(quant_paths, file_format, tx2gene, str(tx2gene_path), counts_from_abundance)
+    if is_transcript_level(quant_paths, file_format):
+        tx2gene, tx2gene_source = transcript_gene_table(quant_paths, file_format, tx2gene, tx2gene_path)
+        result = summarise_transcripts(quant_paths, file_format, tx2gene, tx2gene_source, counts_from_abundance)
         if annotation is not None:
             result.annotation = annotate_genes(result.counts.index, annotation, str(gene_annotation_path))
         return result
-    if file_format == "rsem":
-        counts = read_rsem_genes(quant_paths)
-    elif file_format == "featurecounts":
-        counts = read_featurecounts(quant_paths)
-    elif file_format == "matrix":
-        counts, matrix_names = read_count_matrix(quant_paths)
-        annotation = annotation if annotation is not None else matrix_names
-    else:
-        raise WorkflowInputError(f"Unknown quantification.format '{file_format}'.")
+    counts, file_names, notes = read_gene_level(quant_paths, file_format, gene_name_column)
+    annotation = annotation if annotation is not None else file_names
     if annotation is None and tx2gene is not None:
         annotation = tx2gene[["gene_id", "gene_name"]]
-    return GeneCounts(counts, annotate_genes(counts.index, annotation, str(gene_annotation_path)))
+    return GeneCounts(counts, annotate_genes(counts.index, annotation, str(gene_annotation_path)), notes)
+
+
+def read_gene_level(
+    quant_paths: Mapping[str, str], file_format: str, gene_name_column: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
+    """Rounded gene counts of gene-level files, the gene names a count matrix carries (else None), and notes
+    on how each count matrix was read."""
+    if file_format == "rsem":
+        return read_rsem_genes(quant_paths), None, []
+    if file_format == "featurecounts":
+        return read_featurecounts(quant_paths), None, []
+    if file_format == "matrix":
+        from resistseq.count_matrix import read_count_matrices
+
+        matrices = read_count_matrices(quant_paths, gene_name_column)
+        return matrices.counts, matrices.annotation, [layout.describe() for layout in matrices.layouts]
+    raise WorkflowInputError(f"Unknown quantification.format '{file_format}'.")
+
+
+def is_transcript_level(quant_paths: Mapping[str, str], file_format: str) -> bool:
+    """Whether the files are transcript tables to summarise to genes (salmon, kallisto, RSEM isoforms)."""
+    if file_format != "rsem":
+        return file_format in ("salmon", "kallisto")
+    levels = {detect_rsem_level(path) for path in quant_paths.values()}
+    if len(levels) > 1:
+        raise WorkflowInputError(
+            "The sample sheet mixes RSEM *.genes.results and *.isoforms.results files; use one kind."
+        )
+    return levels == {"isoforms"}
+
+
+def transcript_gene_table(
+    quant_paths: Mapping[str, str], file_format: str, tx2gene: pd.DataFrame | None, tx2gene_path: str | None
+) -> tuple[pd.DataFrame, str]:
+    """The transcript → gene table for transcript-level files and where it came from.
+
+    RSEM isoform files carry their own gene_id column, used when no tx2gene is configured.
+    """
+    if tx2gene is not None:
+        return tx2gene, str(tx2gene_path)
+    if file_format == "rsem":
+        first = str(next(iter(quant_paths.values())))
+        return _rsem_tx2gene(first), first
+    raise WorkflowInputError(f"Format '{file_format}' needs quantification.tx2gene in the config.")
 
 
 def _rsem_tx2gene(path: str) -> pd.DataFrame:

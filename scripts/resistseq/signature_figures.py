@@ -31,6 +31,9 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
     sets = sorted(data["gene_set"].unique())
     colours = group_colours(levels)
     width = 0.8 / max(len(levels), 1)
+    # One scatter and one set of mean bars per group, however many sets: drawing cost stays flat.
+    dots = {level: ([], []) for level in levels}
+    means = {level: ([], [], []) for level in levels}
     for set_index, gene_set in enumerate(sets):
         in_set = data[data["gene_set"] == gene_set]
         for level_index, level in enumerate(levels):
@@ -39,17 +42,16 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
                 continue
             centre = set_index - 0.4 + width * (level_index + 0.5)
             offsets = np.linspace(-width * 0.25, width * 0.25, len(values)) if len(values) > 1 else np.zeros(1)
-            axis.scatter(
-                centre + offsets,
-                values,
-                s=12,
-                color=colours[level],
-                edgecolor="white",
-                linewidth=0.4,
-                label=level if set_index == 0 else None,
-                zorder=3,
-            )
-            axis.hlines(values.mean(), centre - width * 0.4, centre + width * 0.4, color=colours[level], linewidth=1.2)
+            dots[level][0].extend(centre + offsets)
+            dots[level][1].extend(values)
+            means[level][0].append(values.mean())
+            means[level][1].append(centre - width * 0.4)
+            means[level][2].append(centre + width * 0.4)
+    for level in levels:
+        if not dots[level][0]:
+            continue
+        axis.scatter(*dots[level], s=12, color=colours[level], edgecolor="white", linewidth=0.4, label=level, zorder=3)
+        axis.hlines(*means[level], color=colours[level], linewidth=1.2)
     axis.axhline(0, color="#999999", linewidth=0.4)
     axis.set_xticks(range(len(sets)), sets, rotation=30, ha="right")
     axis.set_ylabel(f"signature score ({method})")

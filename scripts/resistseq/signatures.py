@@ -34,7 +34,7 @@ def read_vst_by_symbol(vst_path, annotation_path, sheet_path, variable: str, log
     """The VST table with gene symbols as rows (duplicates logged), and each sample's group in ``variable``."""
     from resistseq.validation import read_sample_sheet
 
-    vst = pd.read_csv(vst_path, sep="\t", index_col="gene_id")
+    vst = pd.read_csv(vst_path, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     annotation = pd.read_csv(annotation_path, sep="\t", dtype=str, keep_default_na=False)
     samples = read_sample_sheet(sheet_path)
     groups = dict(zip(samples["sample"], samples[variable], strict=True))

@@ -3,8 +3,9 @@
 Means follow a log-normal spread of expression levels, dispersions DESeq2's parametric trend
 alpha(mu) = asymptotic + extra_poisson / mu with log-normal scatter around it (as in the bundled
 example), size factors vary between samples, and a chosen number of genes get a known log2 fold
-change between the two conditions. An optional batch (balanced over conditions) multiplies every
-gene by its own batch effect.
+change between the two conditions. An optional batch (balanced over conditions, two or more
+levels) multiplies every gene by its own effect per batch level, and an optional condition x batch
+interaction adds a further effect to the resistant samples outside the first batch.
 """
 
 from __future__ import annotations
@@ -33,29 +34,41 @@ def simulate_counts(
     extra_poisson: float = 1.5,
     dispersion_scatter: float = 0.4,
     batch_sd: float = 0.0,
+    batches: int = 2,
+    interaction_sd: float = 0.0,
 ) -> Simulation:
     """``replicates`` parental and resistant samples; ``changed`` genes with |log2FC| uniform in
-    [min_abs_lfc, max_abs_lfc] and a random sign, the rest null. With ``batch_sd`` > 0 each
-    condition is split over batches b1/b2 and every gene gets a log2 batch effect ~ N(0, batch_sd)."""
+    [min_abs_lfc, max_abs_lfc] and a random sign, the rest null. Each condition is split over
+    ``batches`` levels b1, b2, ... in turn. With ``batch_sd`` > 0 every gene gets a log2 effect
+    ~ N(0, batch_sd) per batch level after b1; with ``interaction_sd`` > 0, ``changed`` other
+    randomly chosen genes get a log2 effect ~ N(0, interaction_sd) per batch level after b1 in the
+    resistant samples only (a condition x batch interaction). The defaults draw the same numbers
+    as before these options existed."""
     rng = np.random.default_rng(seed)
     conditions = np.repeat(["parental", "resistant"], replicates)
-    batches = np.tile(np.where(np.arange(replicates) % 2 == 0, "b1", "b2"), 2)
+    batch_index = np.tile(np.arange(replicates) % batches, 2)
+    batches_of_samples = np.array([f"b{index + 1}" for index in batch_index])
     names = [f"{'P' if c == 'parental' else 'R'}{i % replicates + 1}" for i, c in enumerate(conditions)]
-    samples = pd.DataFrame({"sample": names, "condition": conditions, "batch": batches}).set_index("sample", drop=False)
+    samples = pd.DataFrame({"sample": names, "condition": conditions, "batch": batches_of_samples})
+    samples = samples.set_index("sample", drop=False)
     mean = rng.lognormal(np.log(60), 1.8, genes)
     dispersion = (asymptotic_dispersion + extra_poisson / mean) * rng.lognormal(0, dispersion_scatter, genes)
     lfc = np.zeros(genes)
     chosen = rng.choice(genes, changed, replace=False)
     lfc[chosen] = rng.uniform(min_abs_lfc, max_abs_lfc, changed) * rng.choice([-1.0, 1.0], changed)
-    batch_effect = rng.normal(0, batch_sd, genes) if batch_sd > 0 else np.zeros(genes)
+    # One row per batch level; b1 has none. (batches - 1, genes) draws what (genes,) drew for two batches.
+    batch_effect = np.zeros((batches, genes))
+    if batch_sd > 0:
+        batch_effect[1:] = rng.normal(0, batch_sd, (batches - 1, genes))
     size_factors = rng.uniform(0.7, 1.4, len(names))
     resistant = (conditions == "resistant").astype(float)
-    in_b2 = (batches == "b2").astype(float)
-    mu = (
-        mean[:, None]
-        * size_factors[None, :]
-        * np.exp2(lfc[:, None] * resistant[None, :] + batch_effect[:, None] * in_b2[None, :])
-    )
+    log2_mu = lfc[:, None] * resistant[None, :] + batch_effect[batch_index].T
+    if interaction_sd > 0:
+        interaction = np.zeros((batches, genes))
+        interacting = rng.choice(genes, changed, replace=False)
+        interaction[1:, interacting] = rng.normal(0, interaction_sd, (batches - 1, changed))
+        log2_mu += interaction[batch_index].T * resistant[None, :]
+    mu = mean[:, None] * size_factors[None, :] * np.exp2(log2_mu)
     size = 1.0 / dispersion[:, None]
     counts = rng.negative_binomial(size, size / (size + mu))
     gene_ids = pd.Index([f"SIM{g:05d}" for g in range(genes)], name="gene_id")

@@ -52,7 +52,13 @@ def schema_errors(data: Any, schema: Mapping, source: str) -> list[str]:
 
 
 def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the tab-separated sample sheet as strings, one row per sample."""
+    """Read the sample sheet as strings, one row per sample.
+
+    Tab-separated; a sheet with commas and no tabs whose every line has the
+    same number of fields is read as CSV. A byte-order mark, Windows line
+    endings and spaces around fields are dropped. Duplicate column names are
+    an error.
+    """
     path = Path(path)
     if not path.is_file():
         raise WorkflowInputError(
@@ -65,9 +71,23 @@ def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
             f"Sample sheet '{path}' is empty. It needs a tab-separated header naming at least "
             "sample, condition and quant, then one row per sample."
         )
+    separator = _sheet_separator(path, numbered)
+    header = [column.strip() for column in next(csv.reader([numbered[0][1].rstrip("\r\n")], delimiter=separator))]
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    if duplicated:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}', line {numbered[0][0]}: column name(s) "
+            f"{', '.join(repr(column) for column in duplicated)} appear more than once in the header. "
+            "Each column needs its own name: rename or remove the duplicate column(s)."
+        )
     text = "".join(line for _, line in numbered)
-    sheet = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, comment="#")
-    sheet.columns = [column.strip() for column in sheet.columns]
+    try:
+        sheet = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, comment="#")
+    except pd.errors.ParserError as error:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}' cannot be read: {error}. Every row needs one field per header column."
+        ) from error
+    sheet.columns = header
     missing = [column for column in SHEET_REQUIRED_COLUMNS if column not in sheet.columns]
     if missing:
         raise WorkflowInputError(
@@ -84,11 +104,32 @@ def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
     return sheet
 
 
+def _sheet_separator(path: Path, numbered: list[tuple[int, str]]) -> str:
+    """Tab; or comma for a sheet with no tab whose lines all split into as many fields as its header."""
+    header = numbered[0][1]
+    if "\t" in header:
+        return "\t"
+    if "," in header and not any("\t" in line for _, line in numbered):
+        widths = {len(next(csv.reader([line.rstrip("\r\n")]))) for _, line in numbered}
+        if len(widths) == 1:
+            return ","
+        raise WorkflowInputError(
+            f"Sample sheet '{path}' is not tab-separated: it uses commas, but its lines do not all have the "
+            "same number of comma-separated fields (a value holds a comma?). Save it as tab-separated text."
+        )
+    if len(header.split()) > 1:
+        raise WorkflowInputError(
+            f"Sample sheet '{path}', line {numbered[0][0]}: the header has no tabs (columns separated by spaces?). "
+            "The sheet must be tab-separated: put one tab between columns."
+        )
+    return "\t"
+
+
 def _content_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, line) of every line that is neither blank nor a '#' comment."""
+    """(line number, line) of every line that is neither blank nor a '#' comment; no byte-order mark."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
+        with opener(path, "rt", encoding="utf-8-sig") as handle:
             return [
                 (number, line)
                 for number, line in enumerate(handle, start=1)
@@ -227,14 +268,22 @@ def contrast_errors(
         key = f"{config_label}: key 'contrasts[{index}]' ('{contrast['name']}')"
         if not SAFE_ID.match(contrast["name"]):
             messages.append(f"{key}: name is not safe as a file name. Use letters, digits, '.', '_' or '-'.")
+        if not is_pairwise(contrast):
+            continue  # general_contrast_errors checks the other kinds
         variable = contrast["variable"]
         if variable not in sheet.columns:
             messages.append(
                 f"{key}: variable '{variable}' is not a column of {sheet_path} (columns: {', '.join(sheet.columns)})."
             )
             continue
-        if in_design and variable not in in_design:
-            messages.append(f"{key}: variable '{variable}' is not in the design '{design}'. Add it to the design.")
+        used, own_design = in_design, contrast.get("design", design)
+        if "design" in contrast:
+            try:
+                used = set(design_variables(own_design))
+            except Exception:
+                used = set()
+        if used and variable not in used:
+            messages.append(f"{key}: variable '{variable}' is not in the design '{own_design}'. Add it to the design.")
         levels = sheet[variable].value_counts()
         for role in ("reference", "target"):
             level = contrast[role]
@@ -250,6 +299,105 @@ def contrast_errors(
                 )
         if contrast["reference"] == contrast["target"]:
             messages.append(f"{key}: reference and target are both '{contrast['reference']}'.")
+    return messages
+
+
+PAIRWISE_KEYS = ("variable", "reference", "target")
+
+
+def is_pairwise(contrast: Mapping) -> bool:
+    """nf-core's {name, variable, reference, target}; general_contrast_errors reports incomplete ones."""
+    complete = all(key in contrast for key in PAIRWISE_KEYS)
+    return complete and contrast.get("test", "wald") != "lrt" and "coefficients" not in contrast
+
+
+def general_contrast_errors(
+    contrasts: list[Mapping], design: str, sheet: pd.DataFrame, config_label: str, sheet_path: str
+) -> list[str]:
+    """Checks of the keys beyond nf-core's pairwise contrast: LRTs, coefficients, own designs,
+    reference levels and thresholds; unknown levels and coefficients are named with the fix."""
+    from resistseq.contrasts import ContrastSpec, contrast_metadata, contrast_vector, design_matrix, is_nested
+
+    messages = []
+    global_design_problems = bool(design_errors(design, sheet, config_label, sheet_path))
+    for index, contrast in enumerate(contrasts):
+        key = f"{config_label}: key 'contrasts[{index}]' ('{contrast['name']}')"
+        lrt = contrast.get("test", "wald") == "lrt"
+        pairwise_keys = [name for name in PAIRWISE_KEYS if name in contrast]
+        if lrt and ("coefficients" in contrast or pairwise_keys or "reduced" not in contrast):
+            messages.append(
+                f"{key}: a likelihood-ratio test (test: lrt) takes 'reduced' (a formula such as '~ condition') "
+                "and no 'coefficients', 'variable', 'reference' or 'target'."
+            )
+            continue
+        if not lrt and "reduced" in contrast:
+            messages.append(f"{key}: 'reduced' needs 'test: lrt'.")
+            continue
+        if "coefficients" in contrast and pairwise_keys:
+            messages.append(
+                f"{key}: give either 'coefficients' or 'variable'/'reference'/'target', not both "
+                f"(found {', '.join(pairwise_keys)})."
+            )
+            continue
+        if not lrt and "coefficients" not in contrast and len(pairwise_keys) < len(PAIRWISE_KEYS):
+            messages.append(
+                f"{key}: needs 'variable', 'reference' and 'target' (a pairwise contrast), 'coefficients', "
+                "or 'test: lrt' with 'reduced'."
+            )
+            continue
+        threshold = contrast.get("lfc_threshold", 0) or 0
+        alternative = contrast.get("alt_hypothesis", "greaterAbs")
+        if lrt and (threshold or alternative != "greaterAbs"):
+            messages.append(f"{key}: 'lfc_threshold' and 'alt_hypothesis' apply to Wald tests, not to test: lrt.")
+        if alternative == "lessAbs" and threshold <= 0:
+            messages.append(f"{key}: alt_hypothesis lessAbs needs an lfc_threshold above 0.")
+        own_design = contrast.get("design", design)
+        if "design" not in contrast and global_design_problems:
+            continue  # design_errors has reported them
+        if "design" in contrast:
+            categorical = [contrast["variable"]] if "variable" in contrast else []
+            problems = design_errors(own_design, sheet, key, sheet_path, categorical)
+            if problems:
+                messages += problems
+                continue
+        try:
+            variables = design_variables(own_design) + (design_variables(contrast["reduced"]) if lrt else [])
+        except Exception as error:  # formulaic raises several parser exception types
+            messages.append(f"{key}: cannot parse formula ({error}).")
+            continue
+        missing = sorted({variable for variable in variables if variable not in sheet.columns})
+        if missing:
+            messages.append(f"{key}: formula uses column(s) {', '.join(missing)} that {sheet_path} does not have.")
+            continue
+        level_problems = []
+        for variable, level in (contrast.get("reference_levels") or {}).items():
+            if variable not in variables:
+                level_problems.append(
+                    f"{key}: reference_levels names '{variable}', which the design '{own_design}' does not use."
+                )
+            elif str(level) not in set(sheet[variable]):
+                level_problems.append(
+                    f"{key}: reference level '{level}' does not occur in column '{variable}' of {sheet_path} "
+                    f"(levels: {', '.join(sorted(set(sheet[variable])))})."
+                )
+        if level_problems:
+            messages += level_problems
+            continue
+        spec = ContrastSpec.from_config(contrast, design)
+        metadata = contrast_metadata(sheet.set_index("sample", drop=False), spec.model_formulas, spec.reference_levels)
+        if lrt:
+            full = design_matrix(spec.design, metadata).to_numpy(dtype=float)
+            reduced = design_matrix(spec.reduced, metadata).to_numpy(dtype=float)
+            if not is_nested(full, reduced):
+                messages.append(
+                    f"{key}: the reduced formula '{spec.reduced}' must be nested in the design '{spec.design}' "
+                    "with fewer coefficients (drop terms of the design to make it)."
+                )
+        elif "coefficients" in contrast:
+            try:
+                contrast_vector(spec, metadata)
+            except WorkflowInputError as error:
+                messages.append(f"{key}: {error}")
     return messages
 
 
@@ -305,14 +453,27 @@ def input_file_errors(config: Mapping, sheet: pd.DataFrame, config_label: str, s
         if problem:
             messages.append(problem)
     if file_format == "matrix" and not messages:
-        for path, rows in sheet.groupby("quant", sort=True):
-            header = read_header(path)
-            for sample in rows["sample"]:
-                if sample not in header[1:]:
-                    messages.append(
-                        f"{sheet_path}: sample '{sample}' has no column in count matrix '{path}' "
-                        f"(its columns: {', '.join(header[1:])}). Rename the column or the sample."
-                    )
+        messages += matrix_column_errors(sheet, sheet_path, quantification.get("gene_name_column"))
+    return messages
+
+
+def matrix_column_errors(sheet: pd.DataFrame, sheet_path: str, gene_name_column: str | None) -> list[str]:
+    """Each count matrix read from its first lines: every sample has a column, the symbol column exists."""
+    from resistseq.count_matrix import matrix_layout, sample_column
+
+    messages = []
+    for path, rows in sheet.groupby("quant", sort=True):
+        try:
+            layout = matrix_layout(path, [], gene_name_column)
+        except WorkflowInputError as error:
+            messages.append(str(error))
+            continue
+        for sample in rows["sample"]:
+            if sample_column(sample, layout.data_columns) is None:
+                messages.append(
+                    f"{sheet_path}: sample '{sample}' has no column in count matrix '{path}' "
+                    f"(its columns: {', '.join(layout.data_columns)}). Rename the column or the sample."
+                )
     return messages
 
 
@@ -331,24 +492,25 @@ def check_inputs(
         quantification["counts_from_abundance"] = "no"  # YAML reads an unquoted `no` as false
     messages = schema_errors(config, config_schema, config_label)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     sheet_path = str(config["samples"])
     sheet = read_sample_sheet(sheet_path)
     messages = sample_sheet_errors(sheet, sheet_schema, sheet_path)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     design = config.get("design", "~ condition")
     min_replicates = config.get("deseq2", {}).get("min_replicates", 2)
-    contrast_variables = [contrast["variable"] for contrast in config["contrasts"]]
+    contrast_variables = [contrast["variable"] for contrast in config["contrasts"] if "variable" in contrast]
     messages += design_errors(design, sheet, config_label, sheet_path, contrast_variables)
     messages += contrast_errors(config["contrasts"], design, sheet, config_label, sheet_path, min_replicates)
+    messages += general_contrast_errors(config["contrasts"], design, sheet, config_label, sheet_path)
     messages += input_file_errors(config, sheet, config_label, sheet_path)
     if messages:
-        raise WorkflowInputError(_joined(messages))
+        raise WorkflowInputError(join_messages(messages))
     return sheet.set_index("sample", drop=False, verify_integrity=True)
 
 
-def _joined(messages: list[str]) -> str:
+def join_messages(messages: list[str]) -> str:
     if len(messages) == 1:
         return messages[0]
     return f"{len(messages)} problems with the inputs:\n" + "\n".join(f"  - {m}" for m in messages)

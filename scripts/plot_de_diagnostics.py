@@ -1,0 +1,41 @@
+"""Rule plot_de_diagnostics: p-value histogram with the independent-filtering summary, per-gene counts."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.diagnostics import chosen_genes, filtering_summary, plot_gene_counts, plot_pvalue_histogram
+    from resistseq.plots import save_figure
+    from resistseq.runtime import write_table
+    from resistseq.validation import read_sample_sheet
+
+    contrast = snakemake.params.contrast
+    results = pd.read_csv(snakemake.input.de, sep="\t", dtype={"gene_id": str, "gene_name": str})
+    normalised = pd.read_csv(snakemake.input.normalised, sep="\t", index_col="gene_id")
+    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    summary = filtering_summary(results, snakemake.params.alpha)
+    write_table(summary, snakemake.output.filtering)
+    logger.info("independent filtering: %s", summary.iloc[0].to_dict())
+    save_figure(
+        plot_pvalue_histogram(results, summary, contrast["name"]),
+        snakemake.output.histogram_pdf,
+        snakemake.output.histogram_png,
+        snakemake.output.histogram_svg,
+    )
+    declared = list(snakemake.params.key_genes) + list(snakemake.params.label_genes)
+    missing = sorted(set(declared) - set(results["gene_name"]))
+    if missing:
+        logger.info("declared genes not in the DE table (not plotted): %s", missing)
+    genes = chosen_genes(results[results["gene_id"].isin(normalised.index)], declared)
+    variable = contrast["variable"]
+    levels = [contrast["reference"], contrast["target"]]
+    levels += sorted(set(samples[variable]) - set(levels))
+    groups = snakemake.params.groups
+    colour_levels = groups["levels"] if groups["variable"] == variable else levels
+    figure = plot_gene_counts(normalised, samples, genes, variable, levels, colour_levels, contrast["name"])
+    save_figure(figure, snakemake.output.counts_pdf, snakemake.output.counts_png, snakemake.output.counts_svg)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

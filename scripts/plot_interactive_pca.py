@@ -1,0 +1,37 @@
+"""Rule plot_interactive_pca: interactive PCA of the samples (offline HTML), hover shows the sheet columns."""
+
+from resistseq.runtime import run_rule
+
+
+def main(snakemake, logger):
+    import pandas as pd
+
+    from resistseq.diagnostics import PCA_GENES
+    from resistseq.interactive import pca_spec, plot_page, vega_javascript, write_page
+    from resistseq.plots import pca
+    from resistseq.validation import design_variables, read_sample_sheet
+
+    vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")
+    samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    groups = snakemake.params.groups
+    covariates = [name for name in design_variables(snakemake.params.design) if name != groups["variable"]]
+    scores, explained = pca(vst, PCA_GENES)
+    top = min(PCA_GENES, len(vst))
+    spec = pca_spec(
+        scores,
+        explained,
+        samples.loc[scores.index],
+        groups["variable"],
+        groups["levels"],
+        covariates[0] if covariates else None,
+        top,
+    )
+    note = (
+        "Interactive PCA of the VST counts (the same PCA as the static figure). Hover a sample for its "
+        "sheet columns and scores on PC1 to PC3; drag to pan, scroll to zoom, double-click to reset."
+    )
+    write_page(snakemake.output.html, plot_page("PCA of the samples", note, spec, vega_javascript()), logger)
+    logger.info("PCA of %d samples on %d genes", len(scores), top)
+
+
+run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,149 @@
+"""DESeq2 fits for the contrast kinds of ``resistseq.contrasts``: Wald tests of any contrast vector,
+threshold tests on the contrast, apeGLM shrinkage of the contrast, and the rule's dispatch (LRTs:
+``resistseq.lrt``). Results have ``resistseq.deseq.RESULT_COLUMNS``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from resistseq.contrasts import (
+    ContrastSpec,
+    adjusted_pvalues,
+    contrast_all_zero,
+    contrast_metadata,
+    contrast_vector,
+    describe,
+    smallest_cell,
+    threshold_test,
+)
+
+
+def fit_model(counts: pd.DataFrame, samples: pd.DataFrame, spec: ContrastSpec, settings: Mapping):
+    """(DeseqDataSet fitted on the pre-filtered genes, its model frame) for a contrast's design."""
+    from resistseq.deseq import _dataset
+    from resistseq.prefilter import genes_to_model
+
+    metadata = contrast_metadata(samples, spec.model_formulas, spec.reference_levels)
+    min_count = settings.get("min_count", 0)
+    min_samples = settings.get("min_samples") or (smallest_cell(metadata, spec.design) if min_count else None)
+    keep = genes_to_model(counts, metadata, "", min_count, min_samples)
+    dds = _dataset(
+        counts[keep],
+        metadata,
+        spec.design,
+        settings.get("n_cpus", 1),
+        settings.get("backend", "vectorised"),
+        settings.get("r_compatible", True),
+    )
+    dds.deseq2()
+    return dds, metadata
+
+
+def wald_stats(dds, contrast: np.ndarray, alpha: float, cooks_filter: bool, independent_filter: bool):
+    """PyDESeq2's DeseqStats of contrast vector ``contrast``, summarised (Wald test, filters)."""
+    from pydeseq2.ds import DeseqStats
+
+    stats = DeseqStats(
+        dds,
+        contrast=contrast,
+        alpha=alpha,
+        cooks_filter=cooks_filter,
+        independent_filter=independent_filter,
+        inference=dds.inference,
+        quiet=True,
+    )
+    stats.summary()
+    return stats
+
+
+def result_table(
+    results: pd.DataFrame, counts: pd.DataFrame, dds, annotation: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(deseq2.tsv rows for every gene of ``counts``, sorted; the fit's dispersion table)."""
+    from resistseq.deseq import RESULT_COLUMNS, dispersion_table, gene_names, sort_results
+    from resistseq.prefilter import add_filtered_genes
+
+    results = add_filtered_genes(results, counts, dds.obs["size_factors"])
+    results.index.name = "gene_id"
+    results = results.reset_index()
+    results["gene_name"] = gene_names(results["gene_id"], annotation)
+    return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
+
+
+def shrink_contrast(stats, contrast: np.ndarray) -> None:
+    """apeGLM shrinkage of c'beta on a fitted ``DeseqStats``: re-parameterise so c'beta is one coefficient.
+
+    Replaces the DeseqStats' design and LFC with X T^-1 and B T' (module docstring) and shrinks the
+    column 'contrast'; its results_df then holds the shrunk LFC and SE.
+    """
+    k = int(np.argmax(np.abs(contrast)))
+    transform = np.eye(len(contrast))
+    transform[k] = contrast
+    columns = list(stats.design_matrix.columns)
+    columns[k] = "contrast"
+    stats.design_matrix = pd.DataFrame(
+        stats.design_matrix.to_numpy() @ np.linalg.inv(transform), index=stats.design_matrix.index, columns=columns
+    )
+    stats.LFC = pd.DataFrame(stats.LFC.to_numpy() @ transform.T, index=stats.LFC.index, columns=columns)
+    stats.lfc_shrink(coeff="contrast")
+
+
+def run_contrast(
+    counts: pd.DataFrame,
+    samples: pd.DataFrame,
+    spec: ContrastSpec,
+    annotation: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    cooks_filter: bool = True,
+    independent_filter: bool = True,
+    shrink_lfc: bool = True,
+    **settings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """DESeq2 results of a pairwise or coefficients contrast, with its threshold test: (results, dispersions).
+
+    Same columns as ``deseq.run_deseq2``. ``settings``: n_cpus, backend, r_compatible, min_count,
+    min_samples, as there.
+    """
+    dds, metadata = fit_model(counts, samples, spec, settings)
+    vector = contrast_vector(spec, metadata)
+    stats = wald_stats(dds, vector, alpha, cooks_filter, independent_filter)
+    results = stats.results_df.copy()
+    all_zero = contrast_all_zero(np.asarray(dds.X, dtype=float), dds.obsm["design_matrix"].to_numpy(), vector)
+    all_zero &= dds.var["non_zero"].to_numpy(dtype=bool)
+    results.loc[all_zero, ["log2FoldChange", "stat"]] = 0.0
+    results.loc[all_zero, "pvalue"] = 1.0
+    if spec.lfc_threshold > 0 or spec.alt_hypothesis != "greaterAbs":
+        stat, pvalue = threshold_test(
+            results["log2FoldChange"], results["lfcSE"], spec.lfc_threshold, spec.alt_hypothesis
+        )
+        results["stat"], results["pvalue"] = stat, pvalue
+    if cooks_filter:
+        results.loc[dds.cooks_outlier().to_numpy(), "pvalue"] = np.nan
+    results["padj"] = adjusted_pvalues(results["baseMean"], results["pvalue"], alpha, independent_filter)
+    if shrink_lfc:
+        shrink_contrast(stats, vector)
+        results["log2FoldChange_shrunk"] = stats.results_df["log2FoldChange"]
+        results["lfcSE_shrunk"] = stats.results_df["lfcSE"]
+    else:
+        results["log2FoldChange_shrunk"] = np.nan
+        results["lfcSE_shrunk"] = np.nan
+    return result_table(results, counts, dds, annotation)
+
+
+def run_general_test(
+    counts: pd.DataFrame, samples: pd.DataFrame, entry: Mapping, design: str, settings: Mapping, logger=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rule's dispatch for a config entry that ``needs_general_test``: (results, dispersions)."""
+    from resistseq.lrt import LRT_LFC_NOTE, run_lrt
+
+    spec = ContrastSpec.from_config(entry, design)
+    if spec.kind == "lrt":
+        if logger is not None:
+            logger.info("%s: LRT of '%s' against '%s'; %s", spec.name, spec.design, spec.reduced, LRT_LFC_NOTE)
+        return run_lrt(counts, samples, spec, **settings)
+    if logger is not None:
+        logger.info("%s: %s on the design '%s'", spec.name, describe(entry), spec.design)
+    return run_contrast(counts, samples, spec, **settings)

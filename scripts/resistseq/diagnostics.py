@@ -1,0 +1,228 @@
+"""Diagnostics reviewers ask for: p-value histograms, per-gene counts, PCA scree and PC-covariate associations."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours, pca
+
+# The static PCA figure's gene count, so the scree, the PC associations and the interactive PCA
+# describe the same PCA.
+PCA_GENES = inspect.signature(pca).parameters["top"].default
+
+PVALUE_BINS = 20
+TOP_GENES = 12
+GENE_PANEL_COLUMNS = 6
+ASSOCIATED_PCS = 5
+SCREE_PCS = 10
+
+
+def filtering_summary(results: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Independent filtering as the DE table records it (one row).
+
+    DESeq2 sets padj to NA for genes below the baseMean cutoff it chose, and only for them among
+    genes with a p-value, so the cutoff is read off the table: the smallest baseMean that kept its
+    padj. ``share_tested`` is the share of genes with a p-value that kept a padj.
+    """
+    with_pvalue = results["pvalue"].notna()
+    tested = with_pvalue & results["padj"].notna()
+    filtered = with_pvalue & results["padj"].isna()
+    threshold = float(results.loc[tested, "baseMean"].min()) if filtered.any() and tested.any() else 0.0
+    return pd.DataFrame(
+        {
+            "genes": [len(results)],
+            "genes_with_pvalue": [int(with_pvalue.sum())],
+            "genes_tested": [int(tested.sum())],
+            "genes_filtered": [int(filtered.sum())],
+            "share_tested": [float(tested.sum() / with_pvalue.sum()) if with_pvalue.any() else float("nan")],
+            "basemean_threshold": [threshold],
+            "significant": [int((results["padj"] < alpha).sum())],
+            "alpha": [alpha],
+        }
+    )
+
+
+def plot_pvalue_histogram(results: pd.DataFrame, summary: pd.DataFrame, contrast: str):
+    """Histogram of raw p-values, stacked: genes that kept a padj and genes independent filtering removed."""
+    import matplotlib.pyplot as plt
+
+    apply_style()
+    row = summary.iloc[0]
+    edges = np.linspace(0, 1, PVALUE_BINS + 1)
+    kept = results.loc[results["padj"].notna() & results["pvalue"].notna(), "pvalue"]
+    removed = results.loc[results["padj"].isna() & results["pvalue"].notna(), "pvalue"]
+    figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    filtered_label = (
+        f"filtered, baseMean < {row['basemean_threshold']:.3g} ({len(removed)})" if len(removed) else "filtered: none"
+    )
+    axis.hist(
+        [kept, removed],
+        bins=edges,
+        stacked=True,
+        color=["#0072B2", "#BBBBBB"],
+        label=[f"tested ({len(kept)})", filtered_label],
+        edgecolor="white",
+        linewidth=0.4,
+    )
+    axis.set_xlim(0, 1)
+    axis.set_xlabel("p-value (Wald)")
+    axis.set_ylabel("genes")
+    axis.set_title(f"{contrast}: {row['share_tested'] * 100:.1f}% of genes with a p-value tested")
+    axis.legend(frameon=False)
+    return figure
+
+
+def chosen_genes(results: pd.DataFrame, key_genes: Iterable[str], top: int = TOP_GENES) -> pd.DataFrame:
+    """Rows of the declared genes (in the order given, every ID of a symbol), then the ``top`` genes by padj."""
+    declared = list(dict.fromkeys(key_genes))
+    named = results[results["gene_name"].isin(declared)].copy()
+    named["order"] = named["gene_name"].map({name: position for position, name in enumerate(declared)})
+    named = named.sort_values("order", kind="mergesort").drop(columns="order")
+    best = results[results["padj"].notna()].sort_values("padj", kind="mergesort").head(top)
+    return pd.concat([named, best]).drop_duplicates("gene_id")
+
+
+def plot_gene_counts(
+    normalised: pd.DataFrame,
+    samples: pd.DataFrame,
+    genes: pd.DataFrame,
+    variable: str,
+    levels: Sequence[str],
+    colour_levels: Sequence[str],
+    contrast: str,
+):
+    """Normalised counts (+0.5, log axis, as DESeq2's plotCounts) per group, one panel per gene."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    apply_style()
+    colours = group_colours(colour_levels)
+    duplicated = genes["gene_name"].duplicated(keep=False)
+    columns = min(GENE_PANEL_COLUMNS, max(len(genes), 1))
+    rows = max(1, int(np.ceil(len(genes) / columns)))
+    figure, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH, 1.75 * rows + 0.4), squeeze=False)
+    order = [level for level in levels if level in set(samples[variable])]
+    # More panels than genes: the spare ones are hidden below.
+    for axis, (_, gene), is_duplicate in zip(axes.flat, genes.iterrows(), duplicated, strict=False):
+        values = normalised.loc[gene["gene_id"], samples.index] + 0.5
+        for position, level in enumerate(order):
+            members = samples.index[samples[variable] == level]
+            # Evenly spread, fixed offsets: reruns draw the same picture.
+            offsets = np.linspace(-0.15, 0.15, len(members)) if len(members) > 1 else np.zeros(1)
+            axis.scatter(position + offsets, values[members], s=12, color=colours.get(level, "#000000"), linewidth=0)
+        axis.set_yscale("log")
+        # Ticks at 1, 2 and 5 per decade: a panel spanning less than a decade still gets labels.
+        axis.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.yaxis.set_minor_formatter(NullFormatter())
+        axis.tick_params(axis="y", labelsize=6)
+        axis.set_xticks(range(len(order)), order, rotation=30, ha="right")
+        axis.set_xlim(-0.5, len(order) - 0.5)
+        name = f"{gene['gene_name']} ({gene['gene_id']})" if is_duplicate else gene["gene_name"]
+        padj = "NA" if pd.isna(gene["padj"]) else f"{gene['padj']:.2g}"
+        axis.set_title(f"{name}\nlog2FC {gene['log2FoldChange']:.2f}\npadj {padj}", fontsize=6.5)
+    for axis in list(axes.flat)[len(genes) :]:
+        axis.set_visible(False)
+    figure.supylabel("normalised count + 0.5", fontsize=8)
+    figure.suptitle(f"{contrast}: declared key genes, then the top {TOP_GENES} by padj", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def pc_associations(
+    scores: pd.DataFrame, explained: np.ndarray, model_frame: pd.DataFrame, pcs: int = ASSOCIATED_PCS
+) -> pd.DataFrame:
+    """R² and F-test p-value of a linear model of each PC on each sheet column (one-way ANOVA for a factor).
+
+    ``model_frame`` holds one column per sheet column, numbers for a continuous covariate and strings
+    for a factor. Columns with one value, or a factor with a different value for every sample, are left
+    out: they cannot explain anything or explain everything.
+    """
+    rows = []
+    n = len(scores)
+    for column in model_frame.columns:
+        values = model_frame.loc[scores.index, column]
+        numeric = pd.api.types.is_numeric_dtype(values)
+        distinct = values.nunique()
+        if distinct < 2 or (not numeric and distinct >= n):
+            continue
+        if numeric:
+            design = np.column_stack([np.ones(n), values.to_numpy(dtype=float)])
+        else:
+            design = pd.get_dummies(values.astype(str), drop_first=True, dtype=float).to_numpy()
+            design = np.column_stack([np.ones(n), design])
+        rank = np.linalg.matrix_rank(design)
+        for index, pc in enumerate(scores.columns[:pcs]):
+            y = scores[pc].to_numpy(dtype=float)
+            coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+            residual = float(np.sum((y - design @ coefficients) ** 2))
+            total = float(np.sum((y - y.mean()) ** 2))
+            r2 = 1.0 - residual / total if total > 0 else float("nan")
+            df_model, df_residual = rank - 1, n - rank
+            if df_residual > 0 and residual > 0:
+                f = (r2 / df_model) / ((1.0 - r2) / df_residual)
+                pvalue = float(stats.f.sf(f, df_model, df_residual))
+            else:
+                pvalue = float("nan")
+            rows.append(
+                {
+                    "pc": pc,
+                    "variance_explained": float(explained[index]),
+                    "column": column,
+                    "type": "continuous" if numeric else "factor",
+                    "levels": int(distinct),
+                    "r_squared": r2,
+                    "pvalue": pvalue,
+                }
+            )
+    return pd.DataFrame(rows, columns=["pc", "variance_explained", "column", "type", "levels", "r_squared", "pvalue"])
+
+
+def plot_scree(explained: np.ndarray, top: int, pcs: int = SCREE_PCS):
+    """Variance explained per PC (bars) and cumulated (line)."""
+    import matplotlib.pyplot as plt
+
+    apply_style()
+    shown = explained[: min(pcs, len(explained))] * 100
+    positions = np.arange(1, len(shown) + 1)
+    figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 2.4))
+    axis.bar(positions, shown, color="#0072B2", width=0.7, label="per PC")
+    axis.plot(positions, np.cumsum(shown), color="#D55E00", marker="o", markersize=3, label="cumulative")
+    for position, value in zip(positions, shown, strict=True):
+        axis.annotate(f"{value:.0f}", (position, value), ha="center", va="bottom", fontsize=6)
+    axis.set_xticks(positions, [f"PC{p}" for p in positions])
+    axis.set_ylim(0, 105)
+    axis.set_ylabel("variance explained (%)")
+    axis.set_title(f"PCA scree ({top} most variable genes, VST)")
+    axis.legend(frameon=False, loc="center right")
+    return figure
+
+
+def plot_pc_associations(associations: pd.DataFrame):
+    """Heatmap of R² (rows: sheet columns, columns: PCs), each cell annotated with R² and p-value."""
+    import matplotlib.pyplot as plt
+
+    apply_style()
+    r2 = associations.pivot(index="column", columns="pc", values="r_squared")
+    pvalues = associations.pivot(index="column", columns="pc", values="pvalue")
+    pcs = list(dict.fromkeys(associations["pc"]))
+    columns = list(dict.fromkeys(associations["column"]))
+    r2, pvalues = r2.loc[columns, pcs], pvalues.loc[columns, pcs]
+    explained = associations.drop_duplicates("pc").set_index("pc")["variance_explained"]
+    figure, axis = plt.subplots(figsize=(COLUMN_WIDTH, 0.5 + 0.45 * max(len(columns), 1)))
+    image = axis.imshow(r2.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(columns)):
+        for j in range(len(pcs)):
+            value, pvalue = r2.iat[i, j], pvalues.iat[i, j]
+            text = f"{value:.2f}\np={pvalue:.2g}" if np.isfinite(pvalue) else f"{value:.2f}"
+            axis.text(j, i, text, ha="center", va="center", fontsize=6, color="white" if value > 0.6 else "black")
+    axis.set_xticks(range(len(pcs)), [f"{pc}\n{explained[pc] * 100:.0f}%" for pc in pcs])
+    axis.set_yticks(range(len(columns)), columns)
+    axis.set_title("Sheet columns vs principal components (R²)")
+    figure.colorbar(image, ax=axis, label="R²", fraction=0.05)
+    return figure
