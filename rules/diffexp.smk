@@ -19,6 +19,8 @@ rule normalise_counts:
     params:
         design=config["design"],
         blind=config["deseq2"]["vst_blind"],
+        backend=config["deseq2"]["backend"],
+        r_compatible=config["deseq2"]["r_compatible"],
         code=get_code_version("normalise_counts.py"),
     script:
         "../scripts/normalise_counts.py"

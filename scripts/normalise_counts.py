@@ -12,8 +12,15 @@ def main(snakemake, logger):
 
     counts = pd.read_csv(snakemake.input.counts, sep="\t", index_col="gene_id", dtype={"gene_id": str})
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
+    logger.info("DE backend: %s (r_compatible=%s)", snakemake.params.backend, snakemake.params.r_compatible)
     result = normalise_and_vst(
-        counts, samples, snakemake.params.design, blind=snakemake.params.blind, n_cpus=snakemake.threads
+        counts,
+        samples,
+        snakemake.params.design,
+        blind=snakemake.params.blind,
+        n_cpus=snakemake.threads,
+        backend=snakemake.params.backend,
+        r_compatible=snakemake.params.r_compatible,
     )
     logger.info("size factors: %s", result.size_factors.round(4).to_dict())
     write_table(result.size_factors.rename_axis("sample").reset_index(), snakemake.output.size_factors)

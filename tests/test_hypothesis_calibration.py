@@ -1,7 +1,7 @@
 """A fixed subset of bench/hypothesis_calibration.py: the bundled hypotheses on planted truth.
 
 Genes, means and dispersions from the example's generator, 4 vs 4, the workflow's DE, GSEA, z-score
-and PAM50 steps, then the bundled config/hypotheses.yaml. docs/validation.md (section 8) has the full
+and PAM50 steps, then the bundled config/hypotheses.yaml. docs/validation.md (section 9) has the full
 table over 20 seeds per scenario.
 """
 

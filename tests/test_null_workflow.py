@@ -18,20 +18,12 @@ import pandas as pd
 import pytest
 from conftest import EXAMPLE_RESULT_FILES, copy_no_effect_example, snakemake
 
-pytestmark = [
-    pytest.mark.workflow,
-    # The default (vectorised) DE backend dies on null data with a batch covariate (issue 11, item 1:
-    # LinAlgError in the apeGLM shrinkage). Remove this mark once the robust backend is merged.
-    pytest.mark.xfail(
-        strict=False,
-        reason="issue 11 item 1: the vectorised DE backend crashes on null data with a batch covariate",
-    ),
-]
+pytestmark = pytest.mark.workflow
 
 CONTRAST = "resistant_vs_parental"
-# 600 background genes, 765 genes in all (the full example has 2,167): on this study main's vectorised backend
-# (inference.py as of ecc8483) dies as the issue describes, as it does on the full example; with 400 or 800
-# background genes it happens not to.
+# 600 background genes, 765 genes in all (the full example has 2,167): on this study the vectorised backend
+# before the robust-de fix (inference.py as of ecc8483) died as the issue describes (LinAlgError in apeGLM), as
+# it did on the full example; with 400 or 800 background genes it happened not to.
 BACKGROUND_GENES = 600
 # The figures that draw an answer (genes or sets that changed), each also in SVG and PNG.
 ANSWER_FIGURES = [

@@ -76,6 +76,13 @@ def _dataset(
         raise WorkflowInputError(
             f"Samples {', '.join(missing)} of the sample sheet have no column in the gene count matrix."
         )
+    library_sizes = counts[metadata.index].sum(axis=0)
+    empty = library_sizes.index[library_sizes <= 0].tolist()
+    if empty:
+        raise WorkflowInputError(
+            f"Sample(s) {', '.join(map(str, empty))} have no counts (library size 0 over the {len(counts)} genes "
+            "given to DESeq2): a failed library. Remove them from the sample sheet (or fix their quantification)."
+        )
     return DeseqDataSet(
         counts=counts[metadata.index].T,
         metadata=metadata,
@@ -126,15 +133,14 @@ def run_deseq2(
     ``log2FoldChange_shrunk`` (and its SE) without touching the MLE columns.
     With ``with_dispersions``, also returns the fit's ``dispersion_table``.
     """
-    from pydeseq2.ds import DeseqStats
-
+    from resistseq.inference import BoundedPriorDeseqStats
     from resistseq.prefilter import add_filtered_genes, genes_to_model
 
     metadata = model_metadata(samples, design, contrast)
     keep = genes_to_model(counts, metadata, contrast.variable, min_count, min_samples)
     dds = _dataset(counts[keep], metadata, design, n_cpus, backend, r_compatible)
     dds.deseq2()
-    stats = DeseqStats(
+    stats = BoundedPriorDeseqStats(
         dds,
         contrast=[contrast.variable, contrast.target, contrast.reference],
         alpha=alpha,
@@ -199,11 +205,20 @@ class Normalised:
 
 
 def normalise_and_vst(
-    counts: pd.DataFrame, samples: pd.DataFrame, design: str, blind: bool = True, n_cpus: int = 1
+    counts: pd.DataFrame,
+    samples: pd.DataFrame,
+    design: str,
+    blind: bool = True,
+    n_cpus: int = 1,
+    backend: str = "vectorised",
+    r_compatible: bool = True,
 ) -> Normalised:
-    """Median-of-ratios size factors, normalised counts and DESeq2's VST (genes x samples)."""
+    """Median-of-ratios size factors, normalised counts and DESeq2's VST (genes x samples).
+
+    ``backend`` and ``r_compatible`` as in ``run_deseq2`` (the VST's dispersion trend comes from that engine).
+    """
     metadata = model_metadata(samples, design)
-    dds = _dataset(counts, metadata, design, n_cpus)
+    dds = _dataset(counts, metadata, design, n_cpus, backend, r_compatible)
     dds.fit_size_factors()
     dds.vst(use_design=not blind)
     size_factors = pd.Series(np.asarray(dds.obs["size_factors"]), index=dds.obs_names, name="size_factor")

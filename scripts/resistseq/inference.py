@@ -40,7 +40,10 @@ part of the ``Inference`` interface) and screens genes without a Python loop.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import warnings
+from collections import Counter
 from typing import Literal
 
 import numpy as np
@@ -48,7 +51,9 @@ import pandas as pd
 from pydeseq2 import utils
 from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
-from scipy.special import gammaln, polygamma, psi
+from pydeseq2.ds import DeseqStats
+from scipy.optimize import root_scalar
+from scipy.special import expit, gammaln, polygamma, psi, xlogy
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
@@ -67,6 +72,19 @@ R_KAPPA_0 = 1.0
 R_ARMIJO = 1e-4
 R_LOG_ALPHA_LIMITS = (-30.0, 10.0)
 R_NO_INCREASE = 1e-6
+
+logger = logging.getLogger("resistseq.inference")
+
+# The apeGLM MAP search may take this many times max_iter damped Newton steps (see _shrink).
+SHRINK_ITERATIONS_PER_MAX_ITER = 5
+
+# Errors a batched numpy step or a per-gene PyDESeq2 routine can raise on a degenerate gene.
+NUMERICAL_ERRORS = (np.linalg.LinAlgError, FloatingPointError, ValueError, ZeroDivisionError, OverflowError)
+
+
+def max_linear_predictor() -> float:
+    """Largest x with exp(x) finite in float64, less a margin for multiplying by size factors."""
+    return float(np.log(np.finfo(float).max)) - 10.0
 
 
 def gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -96,6 +114,53 @@ def log_binomial(counts: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return gammaln(counts + inverse) - gammaln(counts + 1) - gammaln(inverse)
 
 
+def finite_genes(*arrays: np.ndarray, axis_of_genes: tuple[int, ...] | None = None) -> np.ndarray:
+    """Genes (first axis of each array, or the given axis) whose every entry is finite."""
+    axes = axis_of_genes or (0,) * len(arrays)
+    masks = [
+        np.isfinite(np.moveaxis(a, ax, 0).reshape(a.shape[ax], -1)).all(axis=1)
+        for a, ax in zip(arrays, axes, strict=True)
+    ]
+    return np.logical_and.reduce(masks)
+
+
+def gene_indices(*parts) -> np.ndarray:
+    """Sorted unique gene indices from lists or arrays of them."""
+    return np.unique(np.concatenate([np.asarray(part, dtype=int).ravel() for part in parts]))
+
+
+def batched(operation, *arrays: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``operation`` on stacks of per-gene arrays; NaN for genes with non-finite input or where it fails.
+
+    numpy's batched linear algebra raises for the whole stack when one matrix is singular or holds a
+    NaN; this applies it to the finite genes at once and, only if that raises, one gene at a time.
+    """
+    n_genes = arrays[0].shape[0]
+    out = np.full((n_genes, *shape), np.nan)
+    ok = finite_genes(*arrays)
+    with np.errstate(all="ignore"):
+        try:
+            out[ok] = operation(*(a[ok] for a in arrays))
+        except np.linalg.LinAlgError:
+            for gene in np.flatnonzero(ok):
+                with contextlib.suppress(np.linalg.LinAlgError):
+                    out[gene] = operation(*(a[gene : gene + 1] for a in arrays))[0]
+    return out
+
+
+def batched_inv(matrices: np.ndarray) -> np.ndarray:
+    return batched(np.linalg.inv, matrices, shape=matrices.shape[1:])
+
+
+def batched_solve(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Solutions of A_g x = b_g for matrices (genes, p, p) and vectors (genes, p)."""
+    return batched(lambda a, b: np.linalg.solve(a, b[:, :, None])[:, :, 0], matrices, vectors, shape=vectors.shape[1:])
+
+
+def smallest_eigenvalue(matrices: np.ndarray) -> np.ndarray:
+    return batched(lambda a: np.linalg.eigvalsh(a)[:, 0], matrices, shape=())
+
+
 class VectorisedInference(DefaultInference):
     """Drop-in ``pydeseq2.inference.Inference`` that vectorises over genes.
 
@@ -108,18 +173,62 @@ class VectorisedInference(DefaultInference):
         self.r_compatible = r_compatible
         self.min_mu = min_mu
         self.max_iter = max_iter
+        # Genes refitted with PyDESeq2's per-gene routine, and genes it could not fit either, per step.
+        self.fallbacks: Counter = Counter()
+        self.failures: Counter = Counter()
 
     def _threads(self):
         return threadpool_limits(limits=max(1, int(self.n_cpus)))
+
+    def _per_gene(self, step: str, genes, n_genes: int, refit) -> None:
+        """Refit ``genes`` one at a time with ``refit(gene)`` (PyDESeq2's routine) and log how many.
+
+        A gene that PyDESeq2's routine cannot fit either keeps NaN (``refit`` writes nothing) and is
+        counted separately; no gene stops the run.
+        """
+        genes = gene_indices(genes)
+        if not genes.size:
+            return
+        failed = 0
+        for gene in genes:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    refit(int(gene))
+            except NUMERICAL_ERRORS:
+                failed += 1
+        self.fallbacks[step] += int(genes.size)
+        self.failures[step] += failed
+        logger.info(
+            "Vectorised backend, %s: %d of %d genes refitted with PyDESeq2's per-gene routine "
+            "(batched fit failed, did not converge or was not finite)%s.",
+            step,
+            genes.size,
+            n_genes,
+            f"; {failed} could not be fitted either and get NA" if failed else "",
+        )
 
     # ---- mean fits -------------------------------------------------------------------------
 
     def lin_reg_mu(self, counts, size_factors, design_matrix, min_mu):  # noqa: D102
         with self._threads():
+            counts = np.asarray(counts, dtype=float)
             size_factors = np.asarray(size_factors, dtype=float)
             design = np.asarray(design_matrix, dtype=float)
-            coefficients = np.linalg.lstsq(design, counts / size_factors[:, None], rcond=None)[0]
-            return np.maximum(size_factors[:, None] * (design @ coefficients), min_mu)
+            with np.errstate(all="ignore"):
+                normalised = counts / size_factors[:, None]
+                usable = finite_genes(normalised, axis_of_genes=(1,))
+                mu = np.full(counts.shape, np.nan)
+                if usable.any():
+                    coefficients = np.linalg.lstsq(design, normalised[:, usable], rcond=None)[0]
+                    mu[:, usable] = np.maximum(size_factors[:, None] * (design @ coefficients), min_mu)
+
+            def refit(gene):
+                mu[:, gene] = utils.fit_lin_mu(counts[:, gene], size_factors, design, min_mu)
+
+            bad = np.flatnonzero(~finite_genes(mu, axis_of_genes=(1,)))
+            self._per_gene("initial means (lin_reg_mu)", bad, counts.shape[1], refit)
+            return mu
 
     def irls(  # noqa: D102
         self,
@@ -152,43 +261,61 @@ class VectorisedInference(DefaultInference):
         n, p = design.shape
         n_genes = counts.shape[1]
         sf = size_factors[:, None]
-        if np.linalg.matrix_rank(design) == p:
-            q, r = np.linalg.qr(design)
-            beta = np.linalg.solve(r, q.T @ np.log(counts / sf + 0.1)).T
-        else:
-            beta = np.zeros((n_genes, p))
-            with np.errstate(divide="ignore"):
+        with np.errstate(all="ignore"):
+            if np.linalg.matrix_rank(design) == p:
+                q, r = np.linalg.qr(design)
+                beta = np.linalg.solve(r, q.T @ np.log(counts / sf + 0.1)).T
+            else:
+                beta = np.zeros((n_genes, p))
                 beta[:, 0] = np.log(counts / sf).mean(axis=0)
-        ridge = np.diag(np.repeat(1e-6, p))
-        mu = np.maximum(sf * np.exp(design @ beta.T), min_mu)
-        log_binom = log_binomial(counts, disp)
+            ridge = np.diag(np.repeat(1e-6, p))
+            mu = np.maximum(
+                sf * np.exp(np.clip(design @ beta.T, -max_linear_predictor(), max_linear_predictor())), min_mu
+            )
+            log_binom = log_binomial(counts, disp)
         deviance = np.full(n_genes, 1000.0)
-        active = np.arange(n_genes)
-        fallback = []
+        # Genes with a non-finite start, dispersion or count go to PyDESeq2's solver straight away.
+        startable = finite_genes(beta, disp, log_binom.T, counts.T)
+        active = np.flatnonzero(startable)
+        fallback = np.flatnonzero(~startable).tolist()
         iteration = 0
         while active.size:
             iteration += 1
-            mu_a, disp_a = mu[:, active], disp[active]
-            weights = mu_a / (1.0 + mu_a * disp_a)
-            z = np.log(mu_a / sf) + (counts[:, active] - mu_a) / mu_a
-            beta_hat = np.linalg.solve(gram(design, weights) + ridge, ((weights * z).T @ design)[:, :, None])[:, :, 0]
-            diverged = (np.abs(beta_hat) > max_beta).any(axis=1) | (iteration >= maxiter)
+            with np.errstate(all="ignore"):
+                mu_a, disp_a = mu[:, active], disp[active]
+                weights = mu_a / (1.0 + mu_a * disp_a)
+                z = np.log(mu_a / sf) + (counts[:, active] - mu_a) / mu_a
+                beta_hat = batched_solve(gram(design, weights) + ridge, (weights * z).T @ design)
+            diverged = (
+                ~np.isfinite(beta_hat).all(axis=1) | (np.abs(beta_hat) > max_beta).any(axis=1) | (iteration >= maxiter)
+            )
             fallback.extend(active[diverged].tolist())
             keep = ~diverged
             active, beta_hat = active[keep], beta_hat[keep]
             beta[active] = beta_hat
-            mu_new = np.maximum(sf * np.exp(design @ beta_hat.T), min_mu)
+            with np.errstate(all="ignore"):
+                # |beta| <= max_beta here, so the linear predictor is bounded and exp cannot overflow.
+                mu_new = np.maximum(sf * np.exp(design @ beta_hat.T), min_mu)
+                new = -2.0 * nb_nll_genes(counts[:, active], mu_new, disp[active], log_binom[:, active])
             mu[:, active] = mu_new
+            finite = np.isfinite(new)
+            fallback.extend(active[~finite].tolist())
+            active, mu_new, new = active[finite], mu_new[:, finite], new[finite]
             old = deviance[active]
-            new = -2.0 * nb_nll_genes(counts[:, active], mu_new, disp[active], log_binom[:, active])
             deviance[active] = new
             active = active[np.abs(new - old) / (np.abs(new) + 0.1) > beta_tol]
-        weights = mu / (1.0 + mu * disp)
-        inverse = np.linalg.inv(gram(design, weights) + ridge)
-        hat = weights * quadratic_forms(design, inverse)
+        with np.errstate(all="ignore"):
+            weights = mu / (1.0 + mu * disp)
+            inverse = batched_inv(gram(design, weights) + ridge)
+            hat = weights * quadratic_forms(design, inverse)
+            mu = size_factors[:, None] * np.exp(
+                np.clip(design @ beta.T, -max_linear_predictor(), max_linear_predictor())
+            )
         converged = np.ones(n_genes, dtype=bool)
-        mu = size_factors[:, None] * np.exp(design @ beta.T)
-        for gene in fallback:
+        fallback = gene_indices(fallback, np.flatnonzero(~finite_genes(beta, mu.T, hat.T)))
+        beta[fallback], mu[:, fallback], hat[:, fallback], converged[fallback] = np.nan, np.nan, np.nan, False
+
+        def refit(gene):
             beta[gene], mu[:, gene], hat[:, gene], converged[gene] = utils.irls_solver(
                 counts=counts[:, gene],
                 size_factors=size_factors,
@@ -201,6 +328,8 @@ class VectorisedInference(DefaultInference):
                 optimizer=optimizer,
                 maxiter=maxiter,
             )
+
+        self._per_gene("GLM fit (IRLS)", fallback, n_genes, refit)
         return beta, mu, hat, converged
 
     # ---- dispersions -----------------------------------------------------------------------
@@ -231,21 +360,27 @@ class VectorisedInference(DefaultInference):
                 prior_disp_var,
                 cr_reg,
                 prior_reg,
+                optimizer,
             )
 
-    def _alpha_mle(self, counts, design, mu, alpha_hat, min_disp, max_disp, prior_var, cr_reg, prior_reg):
+    def _alpha_mle(self, counts, design, mu, alpha_hat, min_disp, max_disp, prior_var, cr_reg, prior_reg, optimizer):
         lower, upper = np.log(min_disp), np.log(max_disp)
-        log_alpha_hat = np.log(alpha_hat)
+        with np.errstate(all="ignore"):
+            log_alpha_hat = np.log(alpha_hat)
 
         def evaluate(genes, u, derivatives=True):
-            """Loss (and first, second derivative in u = log alpha) for the given genes."""
+            """Loss (and first, second derivative in u = log alpha) for the given genes; NaN where undefined."""
+            with np.errstate(all="ignore"):
+                return terms(genes, u, derivatives)
+
+        def terms(genes, u, derivatives):
             y, m = counts[:, genes], mu[:, genes]
             alpha = np.exp(u)
             inverse = 1.0 / alpha
             am = alpha * m
             log1p_am = np.log1p(am)
             loss = (
-                gammaln(y + 1) + gammaln(inverse) - gammaln(y + inverse) - y * np.log(am) + (y + inverse) * log1p_am
+                gammaln(y + 1) + gammaln(inverse) - gammaln(y + inverse) - xlogy(y, am) + (y + inverse) * log1p_am
             ).sum(axis=0)
             if derivatives:
                 s = (psi(inverse) - psi(y + inverse) + log1p_am + alpha * (y - m) / (1.0 + am)).sum(axis=0)
@@ -259,9 +394,9 @@ class VectorisedInference(DefaultInference):
             if cr_reg:
                 w = m / (1.0 + am)
                 matrix = gram(design, w)
-                loss = loss + 0.5 * np.linalg.slogdet(matrix)[1]
+                loss = loss + 0.5 * batched(lambda a: np.linalg.slogdet(a)[1], matrix, shape=())
                 if derivatives:
-                    inv = np.linalg.inv(matrix)
+                    inv = batched_inv(matrix)
                     dw = -alpha * w**2
                     d2w = -alpha * w**2 + 2 * alpha**2 * w**3
                     a = inv @ gram(design, dw)
@@ -279,8 +414,10 @@ class VectorisedInference(DefaultInference):
         u = np.clip(log_alpha_hat, lower, upper)
         converged = np.ones(n_genes, dtype=bool)
         loss, grad, hess = evaluate(np.arange(n_genes), u)
+        # Genes whose likelihood or derivatives are not finite at the start go to PyDESeq2's fit.
+        fallback = np.flatnonzero(~finite_genes(u, loss, grad, hess)).tolist()
         projected = np.where(u <= lower, np.minimum(grad, 0), np.where(u >= upper, np.maximum(grad, 0), grad))
-        active = np.flatnonzero(np.abs(projected) > LBFGSB_PGTOL)
+        active = np.flatnonzero((np.abs(projected) > LBFGSB_PGTOL) & finite_genes(u, loss, grad, hess))
         r_genewise = self.r_compatible and not prior_reg
         if r_genewise:
             r_path = r_fit_disp(evaluate, u.copy(), loss.copy(), grad.copy(), np.log(min_disp / 10))
@@ -296,7 +433,9 @@ class VectorisedInference(DefaultInference):
             for _halving in range(40):
                 trial = np.clip(start[pending] + step[pending], lower, upper)
                 trial_loss = evaluate(active[pending], trial, derivatives=False)
-                better = trial_loss <= start_loss[pending] + 1e-12 * np.abs(start_loss[pending])
+                better = np.isfinite(trial_loss) & (
+                    trial_loss <= start_loss[pending] + 1e-12 * np.abs(start_loss[pending])
+                )
                 accepted = pending[better]
                 u[active[accepted]] = trial[better]
                 moved[accepted] = True
@@ -307,12 +446,36 @@ class VectorisedInference(DefaultInference):
             change = np.abs(u[active] - start)
             new_loss, new_grad, new_hess = evaluate(active, u[active])
             loss[active], grad[active], hess[active] = new_loss, new_grad, new_hess
+            finite = finite_genes(new_loss, new_grad, new_hess)
+            fallback.extend(active[~finite].tolist())
             at_bound_out = ((u[active] <= lower) & (new_grad > 0)) | ((u[active] >= upper) & (new_grad < 0))
-            done = ~moved | (change < 1e-9) | at_bound_out
+            done = ~moved | (change < 1e-9) | at_bound_out | ~finite
             active = active[~done]
-        converged[active] = False
+        # Genes still moving after max_iter Newton steps did not converge: PyDESeq2's fit decides.
+        fallback = gene_indices(fallback, active)
+        u[fallback], converged[fallback] = np.nan, False
+
+        def refit(gene):
+            alpha, converged[gene] = utils.fit_alpha_mle(
+                counts=counts[:, gene],
+                design_matrix=design,
+                mu=mu[:, gene],
+                alpha_hat=alpha_hat[gene],
+                min_disp=min_disp,
+                max_disp=max_disp,
+                prior_disp_var=prior_var,
+                cr_reg=cr_reg,
+                prior_reg=prior_reg,
+                optimizer=optimizer,
+            )
+            u[gene] = np.log(alpha)
+
+        step = "MAP dispersions" if prior_reg else "gene-wise dispersions"
+        self._per_gene(step, fallback, n_genes, refit)
         if r_genewise:
-            u = r_genewise_result(r_path, u, counts, mu, np.log(min_disp), upper)
+            r_u = r_genewise_result(r_path, u, counts, mu, np.log(min_disp), upper)
+            # Genes R's line search could not start on (non-finite likelihood) keep the fallback maximum.
+            u = np.where(np.isfinite(r_u) & (r_path[4] > 0), r_u, u)
         return np.exp(u), converged
 
     # ---- tests -----------------------------------------------------------------------------
@@ -339,12 +502,22 @@ class VectorisedInference(DefaultInference):
             ok = np.isfinite(mu).all(axis=0) & np.isfinite(disp) & np.isfinite(lfc).all(axis=1)
             if self.r_compatible:
                 mu = np.maximum(mu, self.min_mu)
-            m = mu[:, ok]
-            weights = m / (1.0 + m * disp[ok])
-            matrix = gram(design, weights)
-            hc = np.linalg.inv(matrix + ridge_factor) @ contrast
-            se[ok] = np.sqrt(np.einsum("gi,gij,gj->g", hc, matrix, hc))
-            stat[ok], pvalue[ok] = wald_statistic(lfc[ok], se[ok], contrast, lfc_null, alt_hypothesis)
+            with np.errstate(all="ignore"):
+                m = mu[:, ok]
+                weights = m / (1.0 + m * disp[ok])
+                matrix = gram(design, weights)
+                hc = batched_inv(matrix + ridge_factor) @ contrast
+                se[ok] = np.sqrt(np.einsum("gi,gij,gj->g", hc, matrix, hc))
+                stat[ok], pvalue[ok] = wald_statistic(lfc[ok], se[ok], contrast, lfc_null, alt_hypothesis)
+
+            def refit(gene):
+                pvalue[gene], stat[gene], se[gene] = utils.wald_test(
+                    design, disp[gene], lfc[gene], mu[:, gene], ridge_factor, contrast, lfc_null, alt_hypothesis
+                )
+
+            # Genes with finite estimates but a non-finite statistic get PyDESeq2's per-gene test.
+            bad = np.flatnonzero(ok & ~finite_genes(pvalue, stat, se))
+            self._per_gene("Wald test", bad, n_genes, refit)
             return pvalue, stat, se
 
     # ---- apeGLM shrinkage --------------------------------------------------------------------
@@ -369,74 +542,127 @@ class VectorisedInference(DefaultInference):
                 float(prior_no_shrink_scale),
                 float(prior_scale),
                 int(shrink_index),
+                optimizer,
             )
 
-    def _shrink(self, design, counts, size, offset, no_shrink_scale, scale, shrink_index):
+    def _shrink(self, design, counts, size, offset, no_shrink_scale, scale, shrink_index, optimizer="L-BFGS-B"):
         n, p = design.shape
         n_genes = counts.shape[1]
         shrink = np.zeros(p)
         shrink[shrink_index] = 1.0
         keep = 1.0 - shrink
-        log_size = np.log(size)
+        with np.errstate(all="ignore"):
+            log_size = np.log(size)
 
         def objective(genes, beta):
-            xbeta = design @ beta.T
-            y = counts[:, genes]
-            prior = (((beta * keep) ** 2) / (2 * no_shrink_scale**2)).sum(axis=1) + np.log1p(
-                (beta[:, shrink_index] / scale) ** 2
-            )
-            nll = (y * xbeta - (y + size[genes]) * np.logaddexp(xbeta + offset[:, None], log_size[genes])).sum(axis=0)
-            return prior - nll
+            with np.errstate(all="ignore"):
+                xbeta = design @ beta.T
+                y = counts[:, genes]
+                prior = (((beta * keep) ** 2) / (2 * no_shrink_scale**2)).sum(axis=1) + np.log1p(
+                    (beta[:, shrink_index] / scale) ** 2
+                )
+                nll = (y * xbeta - (y + size[genes]) * np.logaddexp(xbeta + offset[:, None], log_size[genes])).sum(
+                    axis=0
+                )
+                return prior - nll
 
         def derivatives(genes, beta):
-            xbeta = design @ beta.T
-            y, s = counts[:, genes], size[genes]
-            b = beta[:, shrink_index]
-            grad_prior = beta * keep / no_shrink_scale**2 + np.outer(2 * b / (scale**2 + b**2), shrink)
-            grad_nll = ((y - (y + s) / (1 + s * np.exp(-xbeta - offset[:, None]))).T) @ design
-            exp_xbeta = np.exp(xbeta + offset[:, None])
-            frac = (y + s) * s * exp_xbeta / (s + exp_xbeta) ** 2
-            curvature = np.outer(np.full(len(genes), 1 / no_shrink_scale**2), keep) + np.outer(
-                2 * (scale**2 - b**2) / (scale**2 + b**2) ** 2, shrink
-            )
-            return grad_prior - grad_nll, gram(design, frac), curvature
+            with np.errstate(all="ignore"):
+                xbeta = design @ beta.T
+                y, s = counts[:, genes], size[genes]
+                b = beta[:, shrink_index]
+                grad_prior = beta * keep / no_shrink_scale**2 + np.outer(2 * b / (scale**2 + b**2), shrink)
+                # With t = x'beta + offset - log(size): mu / (size + mu) = expit(t), and the NB weight
+                # size * mu / (size + mu)^2 = expit(t) * expit(-t); neither overflows for any t.
+                t = xbeta + offset[:, None] - log_size[genes]
+                grad_nll = ((y - (y + s) * expit(t)).T) @ design
+                frac = (y + s) * expit(t) * expit(-t)
+                curvature = np.outer(np.full(len(genes), 1 / no_shrink_scale**2), keep) + np.outer(
+                    2 * (scale**2 - b**2) / (scale**2 + b**2) ** 2, shrink
+                )
+                return grad_prior - grad_nll, gram(design, frac), curvature
+
+        def newton(beta, loss, active):
+            """Damped Newton from ``beta`` for the ``active`` genes (in place); returns (unusable, still moving)."""
+            unusable = []
+            # With the narrow prior of null data (scale ~1e-3) the MAP search crawls through the prior's
+            # non-convex region: a few hundred damped steps for some genes, cheap as few genes remain.
+            for _ in range(SHRINK_ITERATIONS_PER_MAX_ITER * self.max_iter):
+                if not active.size:
+                    break
+                grad, data_hessian, curvature = derivatives(active, beta[active])
+                hessian = data_hessian + curvature[:, :, None] * np.eye(p)
+                smallest = smallest_eigenvalue(hessian)
+                with np.errstate(all="ignore"):
+                    damping = np.where(smallest > 1e-8, 0.0, 1e-6 - smallest + 1e-3 * np.abs(hessian).max(axis=(1, 2)))
+                    step = -batched_solve(hessian + damping[:, None, None] * np.eye(p), grad)
+                usable = np.isfinite(step).all(axis=1) & np.isfinite(grad).all(axis=1)
+                unusable.extend(active[~usable].tolist())
+                active, step = active[usable], step[usable]
+                start, start_loss = beta[active].copy(), loss[active]
+                pending = np.arange(active.size)
+                moved = np.zeros(active.size, dtype=bool)
+                for _halving in range(40):
+                    if not pending.size:
+                        break
+                    trial = start[pending] + step[pending]
+                    trial_loss = objective(active[pending], trial)
+                    better = np.isfinite(trial_loss) & (
+                        trial_loss <= start_loss[pending] + 1e-12 * np.abs(start_loss[pending])
+                    )
+                    accepted = pending[better]
+                    beta[active[accepted]] = trial[better]
+                    loss[active[accepted]] = trial_loss[better]
+                    moved[accepted] = True
+                    pending = pending[~better]
+                    step[pending] *= 0.5
+                change = np.abs(beta[active] - start).max(axis=1)
+                done = ~moved | (change < 1e-10)
+                active = active[~done]
+            return unusable, active
 
         beta = np.tile(0.1 * (-1.0) ** np.arange(p), (n_genes, 1))
         loss = objective(np.arange(n_genes), beta)
-        active = np.arange(n_genes)
-        for _ in range(self.max_iter):
-            if not active.size:
-                break
-            grad, data_hessian, curvature = derivatives(active, beta[active])
-            hessian = data_hessian + curvature[:, :, None] * np.eye(p)
-            smallest = np.linalg.eigvalsh(hessian)[:, 0]
-            damping = np.where(smallest > 1e-8, 0.0, 1e-6 - smallest + 1e-3 * np.abs(hessian).max(axis=(1, 2)))
-            step = -np.linalg.solve(hessian + damping[:, None, None] * np.eye(p), grad[:, :, None])[:, :, 0]
-            start, start_loss = beta[active].copy(), loss[active]
-            pending = np.arange(active.size)
-            moved = np.zeros(active.size, dtype=bool)
-            for _halving in range(40):
-                trial = start[pending] + step[pending]
-                trial_loss = objective(active[pending], trial)
-                better = trial_loss <= start_loss[pending] + 1e-12 * np.abs(start_loss[pending])
-                accepted = pending[better]
-                beta[active[accepted]] = trial[better]
-                loss[active[accepted]] = trial_loss[better]
-                moved[accepted] = True
-                pending = pending[~better]
-                if not pending.size:
-                    break
-                step[pending] *= 0.5
-            change = np.abs(beta[active] - start).max(axis=1)
-            done = ~moved | (change < 1e-10)
-            active = active[~done]
+        startable = np.isfinite(loss) & np.isfinite(size) & np.isfinite(counts).all(axis=0)
+        unusable, moving = newton(beta, loss, np.flatnonzero(startable))
+        # The apeGLM posterior can have two modes, one near 0 (the prior's) and one near the MLE; the
+        # search from PyDESeq2's start may end in the worse one. Genes that ended past the prior's
+        # scale are searched again from their fit with the shrunken coefficient at 0; the lower wins.
+        far = np.flatnonzero(startable & (np.abs(beta[:, shrink_index]) > scale))
+        far = np.setdiff1d(far, gene_indices(unusable, moving))
+        if far.size:
+            second = beta.copy()
+            second[far, shrink_index] = 0.0
+            second_loss = loss.copy()
+            second_loss[far] = objective(far, second[far])
+            second_unusable, second_moving = newton(second, second_loss, far)
+            lower = far[(second_loss[far] < loss[far]) & ~np.isin(far, gene_indices(second_unusable, second_moving))]
+            beta[lower], loss[lower] = second[lower], second_loss[lower]
+        fallback = gene_indices(np.flatnonzero(~startable), unusable)
+        active = moving
         converged = np.ones(n_genes, dtype=bool)
-        converged[active] = False
         _, data_hessian, curvature = derivatives(np.arange(n_genes), beta)
         # PyDESeq2's Hessian for the standard errors adds the prior curvature vector to
         # every row (numpy broadcasting of np.diag of a diagonal matrix); kept so the
         # two backends report the same lfcSE.
-        inv_hessian = np.linalg.inv(data_hessian + curvature[:, None, :])
+        inv_hessian = batched_inv(data_hessian + curvature[:, None, :])
+        # Genes still moving after max_iter steps, or with a non-finite answer, get PyDESeq2's fit.
+        fallback = gene_indices(fallback, active, np.flatnonzero(~finite_genes(beta, inv_hessian)))
+        beta[fallback], inv_hessian[fallback], converged[fallback] = np.nan, np.nan, False
+
+        def refit(gene):
+            beta[gene], inv_hessian[gene], converged[gene] = utils.nbinomGLM(
+                design_matrix=design,
+                counts=counts[:, gene],
+                size=size[gene],
+                offset=offset,
+                prior_no_shrink_scale=no_shrink_scale,
+                prior_scale=scale,
+                optimizer=optimizer,
+                shrink_index=shrink_index,
+            )
+
+        self._per_gene("apeGLM shrinkage", fallback, n_genes, refit)
         return beta, inv_hessian, converged
 
 
@@ -454,7 +680,7 @@ def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
     kappa = np.full(n_genes, R_KAPPA_0)
     iterations = np.zeros(n_genes, dtype=int)
     accepted_steps = np.zeros(n_genes, dtype=int)
-    active = np.arange(n_genes)
+    active = np.flatnonzero(np.isfinite(u) & np.isfinite(loss) & np.isfinite(grad))
     low, high = R_LOG_ALPHA_LIMITS
     for _ in range(R_DISP_MAXIT):
         if not active.size:
@@ -466,7 +692,7 @@ def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
             k = np.where(a + k * d > high, (high - a) / d, k)
         proposal = a + k * d
         proposal_loss = evaluate(active, proposal, derivatives=False)
-        accept = proposal_loss <= loss[active] - k * R_ARMIJO * d**2
+        accept = np.isfinite(proposal_loss) & (proposal_loss <= loss[active] - k * R_ARMIJO * d**2)
         kappa[active[~accept]] = k[~accept] / 2
         genes = active[accept]
         change = loss[genes] - proposal_loss[accept]
@@ -545,11 +771,22 @@ class VectorisedDeseqDataSet(DeseqDataSet):
             self.fit_genewise_dispersions(vst)
         dispersions = self.var.loc[self.non_zero_genes, disp_param_name]
         means = self.var.loc[self.non_zero_genes, "_normed_means"]
-        if getattr(self.inference, "r_compatible", False):
-            coeffs = r_parametric_trend(means.to_numpy(), dispersions.to_numpy(), self.min_disp)
-        else:
-            coeffs = self._pydeseq2_trend(means, dispersions)
+        # Genes whose gene-wise fit failed even per gene (NaN) take no part in the trend.
+        fitted = np.isfinite(dispersions.to_numpy()) & np.isfinite(means.to_numpy())
+        dispersions, means = dispersions[fitted], means[fitted]
+        try:
+            with np.errstate(all="ignore"):
+                if getattr(self.inference, "r_compatible", False):
+                    coeffs = r_parametric_trend(means.to_numpy(), dispersions.to_numpy(), self.min_disp)
+                else:
+                    coeffs = self._pydeseq2_trend(means, dispersions)
+        except NUMERICAL_ERRORS as error:
+            logger.info("Dispersion trend: the parametric fit failed (%s).", error)
+            coeffs = None
+        if coeffs is not None and not np.isfinite(coeffs).all():
+            coeffs = None
         if coeffs is None:
+            logger.warning("Dispersion trend: the parametric fit failed; using the mean dispersion (as PyDESeq2).")
             warnings.warn(
                 "The dispersion trend curve fitting did not converge. Switching to a mean-based dispersion trend.",
                 UserWarning,
@@ -641,3 +878,30 @@ def backend_dataset(backend: str, n_cpus: int, r_compatible: bool = True):
     if backend == "pydeseq2":
         return DeseqDataSet, DefaultInference(n_cpus=n_cpus)
     raise ValueError(f"Unknown DE backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+
+
+class BoundedPriorDeseqStats(DeseqStats):
+    """``DeseqStats`` whose apeGLM prior variance stays within its bounds instead of raising.
+
+    PyDESeq2 finds the prior variance as the root of an equation bracketed by (1e-6, 400) and raises
+    (scipy's "f(a) and f(b) must have different signs") when the root lies above 400, as on tiny
+    tables with counts up to 1e9 (found by tests/test_stress.py). Then the upper bound is the answer,
+    as the lower bound is when the root lies below it; genes without a finite LFC or SE are left out.
+    """
+
+    def _fit_prior_var(self, coeff_idx: str, min_var: float = 1e-6, max_var: float = 400.0) -> float:
+        lfc = self.LFC.iloc[:, coeff_idx].to_numpy(dtype=float)
+        se = np.asarray(self.SE, dtype=float)
+        keep = np.isfinite(lfc) & np.isfinite(se)
+        squared, variance = lfc[keep] ** 2, se[keep] ** 2
+
+        def objective(a: float) -> float:
+            coeff = 1 / (2 * (a + variance) ** 2)
+            return ((squared - variance) * coeff).sum() / coeff.sum() - a
+
+        if not keep.any() or not objective(min_var) >= 0:
+            return min_var
+        if objective(max_var) > 0:
+            logger.info("apeGLM prior variance: the estimate lies above %g; using %g.", max_var, max_var)
+            return max_var
+        return root_scalar(objective, bracket=(min_var, max_var)).root
