@@ -15,6 +15,12 @@ from resistseq.genesets import display_path
 from resistseq.inputcheck import check_quantifications
 from resistseq.overlap import overlap_groups
 from resistseq.geneids import table_path
+from resistseq.hypothesis import (
+    check_hypothesis_genesets,
+    declared_names,
+    hypotheses_path,
+    load_hypotheses,
+)
 from resistseq.validation import check_inputs, load_yaml
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
@@ -168,6 +174,7 @@ def get_final_output():
     for name in HYPOTHESIS_CONTRASTS:
         outputs += [
             f"results/hypothesis/{name}.tsv",
+            f"results/hypothesis/{name}.audit.tsv",
             f"results/hypothesis/{name}.md",
             f"results/hypothesis/{name}.html",
         ]
@@ -230,3 +237,21 @@ def get_figure_outputs():
         for suffix in ("pdf", "svg", "png")
     ]
     return outputs + ["results/qc/sample_outliers.tsv", "results/methods.md"]
+
+
+def get_hypotheses():
+    """The hypotheses file (path, label as on every machine) and its validated declaration."""
+    path = hypotheses_path(config["hypotheses"], WORKFLOW_DIR)
+    label = display_path(path, WORKFLOW_DIR)
+    schema = load_yaml(WORKFLOW_DIR / "config" / "schemas" / "hypotheses.schema.yaml")
+    declaration = load_hypotheses(path, label, schema)
+    check_hypothesis_genesets(
+        declaration, label, get_geneset_files(), get_geneset_labels()
+    )
+    return str(path.resolve()), label, declaration
+
+
+try:
+    HYPOTHESES_FILE, HYPOTHESES_LABEL, HYPOTHESES = get_hypotheses()
+except WorkflowInputError as error:
+    raise WorkflowError(f"Invalid input, nothing was run.\n{error}") from None

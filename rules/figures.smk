@@ -245,7 +245,7 @@ rule plot_enrichment_dots:
         runtime=10,
     params:
         top=config["figures"]["top_genesets"],
-        fdr=config["hypothesis"]["fdr"],
+        fdr=HYPOTHESES["thresholds"]["fdr"],
         code=get_code_version("plot_enrichment_dots.py"),
     script:
         "../scripts/plot_enrichment_dots.py"

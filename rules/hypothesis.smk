@@ -1,11 +1,37 @@
-from resistseq.hypothesis import check_hypothesis_genesets
-
-try:
-    check_hypothesis_genesets(
-        config["hypothesis"], get_geneset_files(), get_geneset_labels()
-    )
-except WorkflowInputError as error:
-    raise WorkflowError(f"Invalid input, nothing was run.\n{error}") from None
+rule audit_hypotheses:
+    input:
+        unpack(get_geneid_table),
+        counts="results/counts/gene_counts.tsv",
+        annotation="results/counts/gene_annotation.tsv",
+        sheet=config["samples"],
+        de="results/de/{contrast}/deseq2.tsv",
+        gsea="results/enrichment/{contrast}/gsea.tsv",
+        coverage="results/enrichment/{contrast}/geneset_coverage.tsv",
+        scores="results/signatures/scores.tsv",
+        pam50="results/subtype/pam50.tsv",
+        genesets=get_geneset_files(),
+    output:
+        audit="results/hypothesis/{contrast}.audit.tsv",
+    log:
+        "logs/hypothesis/{contrast}.audit.log",
+    benchmark:
+        "benchmarks/hypothesis/{contrast}.audit.tsv"
+    conda:
+        "../envs/deseq2.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=120,
+    params:
+        contrast=get_contrast,
+        declaration=HYPOTHESES,
+        design=config["design"],
+        deseq2=config["deseq2"],
+        enrichment=config["enrichment"],
+        geneset_labels=get_geneset_labels(),
+        code=get_code_version("audit_hypotheses.py"),
+    script:
+        "../scripts/audit_hypotheses.py"
 
 
 rule judge_hypotheses:
@@ -15,9 +41,9 @@ rule judge_hypotheses:
         coverage="results/enrichment/{contrast}/geneset_coverage.tsv",
         scores="results/signatures/scores.tsv",
         pam50="results/subtype/pam50.tsv",
-        normalised="results/counts/normalised_counts.tsv",
-        annotation="results/counts/gene_annotation.tsv",
+        audit="results/hypothesis/{contrast}.audit.tsv",
         sheet=config["samples"],
+        hypotheses=HYPOTHESES_FILE,
     output:
         table=report(
             "results/hypothesis/{contrast}.tsv",
@@ -44,7 +70,8 @@ rule judge_hypotheses:
         runtime=10,
     params:
         contrast=get_contrast,
-        settings=config["hypothesis"],
+        declaration=HYPOTHESES,
+        hypotheses_label=HYPOTHESES_LABEL,
         code=get_code_version("judge_hypotheses.py"),
     script:
         "../scripts/judge_hypotheses.py"

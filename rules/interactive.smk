@@ -181,7 +181,7 @@ rule plot_de_diagnostics:
         contrast=get_contrast,
         alpha=config["deseq2"]["alpha"],
         groups=get_group_levels(),
-        key_genes=config["hypothesis"]["key_genes"],
+        key_genes=declared_names(HYPOTHESES, "gene"),
         label_genes=config["figures"]["label_genes"],
         code=get_code_version("plot_de_diagnostics.py"),
     script:

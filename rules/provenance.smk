@@ -29,6 +29,7 @@ def record_provenance(status):
             },
             genesets=list(zip(get_geneset_files(), get_geneset_labels())),
             seeds={"enrichment.seed": config["enrichment"]["seed"]},
+            hypotheses=(HYPOTHESES_FILE, HYPOTHESES_LABEL),
             workflow_dir=WORKFLOW_DIR,
             results_dir="results",
             command=sys.argv,

@@ -16,6 +16,7 @@ rule write_methods:
         coverage=expand(
             "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
         ),
+        hypotheses=HYPOTHESES_FILE,
     output:
         methods="results/methods.md",
     log:
@@ -38,7 +39,9 @@ rule write_methods:
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),
         outlier_ratio=config["qc"]["outlier_distance_ratio"],
-        gsea_fdr=config["hypothesis"]["fdr"],
+        gsea_fdr=HYPOTHESES["thresholds"]["fdr"],
+        hypotheses_label=HYPOTHESES_LABEL,
+        declaration=HYPOTHESES,
         code=get_code_version("write_methods.py"),
     script:
         "../scripts/write_methods.py"

@@ -1,64 +1,62 @@
-"""Rule judge_hypotheses: the hypothesis table and its readable summary for one contrast."""
+"""Rule judge_hypotheses: the declared hypotheses' verdicts, their robustness, and a readable summary."""
 
 from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
+    from pathlib import Path
+
     from resistseq.hypothesis import (
-        Evidence,
-        Settings,
+        OVERALL,
+        Declared,
+        Summary,
+        add_robustness,
+        exploratory,
         findings,
-        hypothesis_table,
-        sample_groups,
+        judge,
+        read_evidence,
         summary_html,
         summary_markdown,
     )
+    from resistseq.provenance import sha256_file
     from resistseq.runtime import atomic_path, write_table
-    from resistseq.signatures import expression_by_symbol
-    from resistseq.tables import (
-        read_annotation,
-        read_coverage,
-        read_enrichment_table,
-        read_gene_matrix,
-        read_gene_table,
-        read_sample_sheet,
-        read_sample_table,
-    )
+    from resistseq.tables import read_audit
 
-    contrast = snakemake.params.contrast
-    settings = Settings.from_config(snakemake.params.settings)
-    samples = read_sample_sheet(snakemake.input.sheet)
-    target_samples, reference_samples = sample_groups(
-        list(samples["sample"]), list(samples[contrast["variable"]]), contrast["target"], contrast["reference"]
-    )
-    normalised = read_gene_matrix(snakemake.input.normalised)
-    annotation = read_annotation(snakemake.input.annotation)
-    normalised, _ = expression_by_symbol(normalised, annotation.set_index("gene_id")["gene_name"])
-    evidence = Evidence(
-        de=read_gene_table(snakemake.input.de),
-        gsea=read_enrichment_table(snakemake.input.gsea).set_index("term"),
-        scores=read_sample_table(snakemake.input.scores),
-        pam50=read_sample_table(snakemake.input.pam50),
-        normalised=normalised,
-        target_samples=target_samples,
-        reference_samples=reference_samples,
-        target=contrast["target"],
-        reference=contrast["reference"],
-        coverage=read_coverage(snakemake.input.coverage),
-    )
-    table = hypothesis_table(evidence, settings)
-    for entry in table[table["test"] == "overall"].itertuples(index=False):
-        logger.info("%s: %s (%s)", entry.hypothesis, entry.verdict, entry.evidence)
+    params = snakemake.params
+    declaration = params.declaration
+    evidence = read_evidence(snakemake.input, params.contrast)
+    audit = read_audit(snakemake.input.audit)
+    table = add_robustness(judge(evidence, declaration), audit, declaration["audit"]["fragile_below"])
+    for entry in table[table["role"] == OVERALL].itertuples(index=False):
+        logger.info(
+            "%s: %s (%s; robustness %s of %d)",
+            entry.hypothesis,
+            entry.verdict,
+            entry.evidence,
+            entry.robustness,
+            entry.recomputations,
+        )
     for entry in table[table["verdict"] == "not testable"].itertuples(index=False):
         logger.warning("%s: %s is not testable: %s", entry.hypothesis, entry.test, entry.evidence)
-    found = findings(evidence, settings)
+    found = findings(evidence, declaration["thresholds"]["fdr"])
     for sentence in found:
         logger.info("%s", sentence)
+    explored = exploratory(evidence, declaration)
     write_table(table, snakemake.output.table)
-    labels = (snakemake.wildcards.contrast, contrast["target"], contrast["reference"], settings, found)
-    for render, path in ((summary_markdown, snakemake.output.summary), (summary_html, snakemake.output.html)):
-        with atomic_path(path) as temporary:
-            temporary.write_text(render(table, *labels))
+    path = snakemake.input.hypotheses
+    declared = Declared(params.hypotheses_label, sha256_file(path), Path(path).read_text(), declaration)
+    summary = Summary(
+        table,
+        snakemake.wildcards.contrast,
+        params.contrast["target"],
+        params.contrast["reference"],
+        declared,
+        found,
+        explored,
+    )
+    for render, output in ((summary_markdown, snakemake.output.summary), (summary_html, snakemake.output.html)):
+        with atomic_path(output) as temporary:
+            temporary.write_text(render(summary))
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

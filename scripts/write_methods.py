@@ -8,7 +8,7 @@ def main(snakemake, logger):
     import platform
 
     from resistseq.geneids import table_note
-    from resistseq.methods import gene_naming_text, methods_markdown
+    from resistseq.methods import gene_naming_text, hypotheses_markdown, methods_markdown
     from resistseq.provenance import imported_versions, sha256_file
     from resistseq.runtime import atomic_path
     from resistseq.tables import (
@@ -64,6 +64,9 @@ def main(snakemake, logger):
             params.quantification["organism"],
             table_note(snakemake.input.get("geneid_table")) if snakemake.input.get("geneid_table") else "",
         ),
+    )
+    text += "\n" + hypotheses_markdown(
+        params.hypotheses_label, sha256_file(snakemake.input.hypotheses), params.declaration
     )
     with atomic_path(snakemake.output.methods) as temporary:
         temporary.write_text(text)

@@ -79,15 +79,23 @@ def result_checksums(results: Path) -> dict[str, str]:
 # under profiles/slurm; the rest are localrules.
 EXAMPLE_JOBS = {
     "import_quantifications": 1, "normalise_counts": 1, "run_deseq2": 1, "run_gsea": 1, "run_ora": 1,
-    "score_signatures": 1, "call_pam50": 1, "judge_hypotheses": 1, "compute_sample_qc": 1, "write_methods": 1,
+    "score_signatures": 1, "call_pam50": 1, "audit_hypotheses": 1, "judge_hypotheses": 1, "compute_sample_qc": 1,
+    "write_methods": 1,
     "plot_pca": 1, "plot_marker_heatmap": 1, "plot_volcano": 1, "plot_ma": 1, "plot_gsea_running_scores": 1,
     "plot_library_sizes": 1, "plot_count_distributions": 1, "plot_size_factors": 1, "plot_sample_distances": 1,
     "plot_dispersions": 1, "plot_top_de_heatmap": 1, "plot_geneset_heatmap": 4, "plot_enrichment_dots": 1,
     "plot_main_figure": 1, "plot_signature_scores": 2, "plot_pam50": 1, "write_interactive_tables": 1,
     "plot_interactive_de": 1, "plot_interactive_pca": 1, "plot_pca_diagnostics": 1, "plot_de_diagnostics": 1, "all": 1,
 }
-CLUSTER_RULES = ["import_quantifications", "normalise_counts", "run_deseq2", "run_gsea", "score_signatures"]
+CLUSTER_RULES = [
+    "import_quantifications",
+    "normalise_counts",
+    "run_deseq2",
+    "run_gsea",
+    "score_signatures",
+    "audit_hypotheses",
+]
 LOCAL_RULES = sorted(set(EXAMPLE_JOBS) - set(CLUSTER_RULES))
-# Files under results/ after an example run, provenance.json aside: 24 figures x 3 formats, 26 tables
-# and 5 interactive HTML pages.
-EXAMPLE_RESULT_FILES = 103
+# Files under results/ after an example run, provenance.json aside: 24 figures x 3 formats, 27 tables
+# (the hypothesis audit among them) and 5 interactive HTML pages.
+EXAMPLE_RESULT_FILES = 104

@@ -11,6 +11,8 @@ import pytest
 from browser import EXTERNAL_RESOURCE, chromium_available, inspect_report
 from conftest import EXAMPLE_DATA, copy_example, result_checksums, snakemake
 
+from resistseq.hypothesis import HYPOTHESIS_COLUMNS
+
 pytestmark = pytest.mark.workflow
 
 CONTRAST = "resistant_vs_parental"
@@ -142,19 +144,23 @@ def test_gsea_finds_nfkb_and_basal_shift_but_not_her2(results):
 
 def test_hypothesis_table_reports_her2_kept_nfkb_on_basal_like_up(results):
     table = pd.read_csv(results / "hypothesis" / f"{CONTRAST}.tsv", sep="\t")
-    columns = ["hypothesis", "test", "statistic", "value", "fdr", "effect_size", "evidence", "verdict"]
-    assert list(table.columns) == columns
-    overall = table[table["test"] == "overall"].set_index("hypothesis")["verdict"].to_dict()
-    assert overall == {
-        "HER2 maintained": "supported",
-        "NF-kB activated": "supported",
-        "Basal-like shift": "supported",
-        "Key NF-kB genes up": "supported",
+    assert list(table.columns) == HYPOTHESIS_COLUMNS
+    overall = table[table["test"] == "overall"].set_index("hypothesis")
+    assert overall["verdict"].to_dict() == {
+        "her2_maintained": "supported",
+        "nfkb_activated": "supported",
+        "basal_like_shift": "supported",
     }
-    erbb2 = table.set_index("test").loc["ERBB2 log2 fold change (DESeq2 Wald)"]
-    assert abs(erbb2["value"]) < 0.5 and erbb2["fdr"] > 0.05
+    # Every verdict carries its robustness: 6 jackknife refits, the declared sets alone and 5 other seeds.
+    assert (overall["recomputations"] == 12).all() and (overall["robustness"] == 1.0).all()
+    audit = pd.read_csv(results / "hypothesis" / f"{CONTRAST}.audit.tsv", sep="\t")
+    assert audit["recomputation"].nunique() == 12
+    erbb2 = table.set_index("test").loc["ERBB2 equivalence within log2FC +-1"]
+    assert abs(erbb2["value"]) < 0.5 and erbb2["fdr"] < 0.05 and erbb2["verdict"] == "supported"
     summary = (results / "hypothesis" / f"{CONTRAST}.md").read_text()
-    assert "| Basal-like shift | **supported** |" in summary and "not clinical" in summary
+    assert "basal_like_shift: BT-474-R moves from a luminal towards a basal-like phenotype" in summary
+    assert "| **supported** | 12/12 (100%) |" in summary and "not clinical" in summary
+    assert "**Exploratory, not declared, no verdict:**" in summary
 
 
 def test_signature_scores_pam50_and_ora_tables(results):
@@ -306,9 +312,9 @@ def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
     again = run_example(tmp_path)
     first, second = result_checksums(results), result_checksums(again)
     # 24 figures x (PDF, SVG, PNG); 12 tables of counts/DE/GSEA, dispersions, 3 QC tables, methods;
-    # ORA, signature scores and their coverage, PAM50, hypothesis TSV, Markdown and HTML; PC associations,
+    # ORA, signature scores and their coverage, PAM50, hypothesis TSV, audit, Markdown and HTML; PC associations,
     # independent filtering and the interactive pages.
-    assert len(first) == len(FIGURES) * 3 + 12 + 1 + 3 + 1 + 7 + 2 + len(INTERACTIVE_PAGES)
+    assert len(first) == len(FIGURES) * 3 + 12 + 1 + 3 + 1 + 8 + 2 + len(INTERACTIVE_PAGES)
     assert first == second
     assert (results / "provenance.json").is_file() and (again / "provenance.json").is_file()
 

@@ -157,3 +157,23 @@ def gene_naming_text(
             f"set's share is in `{coverage_path}`."
         )
     return text
+
+
+def hypotheses_markdown(label: str, digest: str, declaration: Mapping) -> str:
+    """The declared hypotheses and how they were judged, for the methods text (from the validated file)."""
+    thresholds, audit = declaration["thresholds"], declaration["audit"]
+    listed = "; ".join(f"{entry['id']} ({entry['statement']})" for entry in declaration["hypotheses"])
+    level = f"{100 * (1 - 2 * thresholds['equivalence_alpha']):g}%"
+    jackknife = "each sample of the compared groups left out in turn (DE refitted), " if audit["jackknife"] else ""
+    return (
+        f"Hypotheses were declared in `{label}` (SHA-256 {digest}; its full text is in results/provenance.json) "
+        f"and judged as written: {listed}. Each verdict (supported, not supported, contradicted, not testable) "
+        f"follows from the hypothesis's primary evidence only; supporting evidence is reported with its own "
+        f"result. Gene sets counted as shifted at GSEA FDR < {thresholds['fdr']}, genes at padj < "
+        f"{thresholds['fdr']}; per-sample score and PAM50-correlation shifts needed a Benjamini-Hochberg-adjusted "
+        f"Welch p < {thresholds['fdr']} and |Hedges' g| >= {thresholds['min_effect_size']}; a gene counted as "
+        f"unchanged when the {level} confidence interval of its log2 fold change lay within the declared margin "
+        f"(two one-sided tests). Each verdict was recomputed with {jackknife}the declared gene sets tested on "
+        f"their own and with {audit['gsea_seeds']} other GSEA seeds; a verdict reproduced in fewer than "
+        f"{audit['fragile_below']:.0%} of these recomputations is marked fragile.\n"
+    )

@@ -73,6 +73,13 @@ def imported_versions(modules: Iterable[str] = CITED_SOFTWARE) -> dict[str, str]
     return versions
 
 
+def declaration_record(path: str | os.PathLike, label: str) -> dict:
+    """A file the questions were declared in (the hypotheses file): path, size, SHA-256 and its full text."""
+    record = file_record(path, label)
+    record["text"] = Path(path).read_text() if record["sha256"] else None
+    return record
+
+
 def software_versions(distributions: Iterable[str] = SOFTWARE) -> dict:
     """Python's and each distribution's installed version (None where not installed)."""
     versions = {"python": platform.python_version()}
@@ -128,6 +135,7 @@ def collect_provenance(
     inputs: Mapping[str, Iterable[str]],
     genesets: Iterable[tuple[str, str]],
     seeds: Mapping[str, int],
+    hypotheses: tuple[str, str] | None = None,
     workflow_dir: str | os.PathLike,
     results_dir: str | os.PathLike,
     command: list[str] | None = None,
@@ -136,7 +144,8 @@ def collect_provenance(
     """Everything needed to redo a run and check its results.
 
     ``inputs`` maps a kind ("quant", "tx2gene", ...) to file paths; ``genesets`` holds
-    (path, label) pairs so bundled gene sets are named the same on every machine.
+    (path, label) pairs so bundled gene sets are named the same on every machine, and ``hypotheses``
+    the (path, label) of the hypotheses file, recorded with its text.
     """
     return {
         "status": status,
@@ -154,6 +163,7 @@ def collect_provenance(
         "samples": samples,
         "inputs": {kind: [file_record(path) for path in paths] for kind, paths in inputs.items()},
         "genesets": [file_record(path, label) for path, label in genesets],
+        "hypotheses": declaration_record(*hypotheses) if hypotheses else None,
         "results": result_checksums(results_dir),
     }
 

@@ -61,6 +61,11 @@ def read_overlap_table(path: str | os.PathLike) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"])
 
 
+def read_audit(path: str | os.PathLike) -> pd.DataFrame:
+    """The hypothesis audit: every column as written (verdicts, shares), none read as NA."""
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
 def indexed_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
     """The sample sheet indexed by sample ID, the 'sample' column kept."""
     return read_sample_sheet(path).set_index("sample", drop=False)

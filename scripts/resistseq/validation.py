@@ -12,43 +12,15 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pandas as pd
-import yaml
 
 from resistseq.contrasts import design_variables, sheet_as_model_frame
 from resistseq.errors import WorkflowInputError
+from resistseq.schemas import load_yaml, schema_errors, with_schema_defaults  # noqa: F401 - re-exported
 from resistseq.tables import read_sample_sheet
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def load_yaml(path: str | os.PathLike) -> Any:
-    with open(path) as handle:
-        return yaml.safe_load(handle)
-
-
-def _key_path(parts: Iterable[Any]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def schema_errors(data: Any, schema: Mapping, source: str) -> list[str]:
-    """Messages for every violation of ``schema`` in ``data``, naming the key."""
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator = validator_class(schema)
-    messages = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        hint = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
-        message = f"{source}: key '{_key_path(error.absolute_path)}': {error.message}."
-        if hint:
-            message += f" Expected: {hint}"
-        messages.append(message)
-    return messages
 
 
 def sheet_line_number(sheet: pd.DataFrame, position: int) -> int:
