@@ -82,6 +82,50 @@ SHRINK_ITERATIONS_PER_MAX_ITER = 5
 NUMERICAL_ERRORS = (np.linalg.LinAlgError, FloatingPointError, ValueError, ZeroDivisionError, OverflowError)
 
 
+# Genes per chunk of a (samples x genes) step: about this many array entries, so that its temporaries stay
+# small (a few MB each, cache-friendly) whatever the table's size.
+CHUNK_ENTRIES = 2**20
+
+
+def gene_chunks(shape: tuple[int, int]) -> list[slice]:
+    """Slices of the genes (columns) of a (samples, genes) array, each about ``CHUNK_ENTRIES`` entries."""
+    n, n_genes = shape
+    step = max(1, CHUNK_ENTRIES // max(n, 1))
+    return [slice(start, min(start + step, n_genes)) for start in range(0, max(n_genes, 1), step)]
+
+
+# trigamma by recurrence up to this argument, then its asymptotic series (terms to x^-15: error < 1e-16 there).
+TRIGAMMA_SERIES_FROM = 10.0
+TRIGAMMA_SERIES = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+
+
+def trigamma(x) -> np.ndarray:
+    """``scipy.special.polygamma(1, x)`` for x > 0, twenty times faster (scipy goes through the Hurwitz zeta).
+
+    psi1(x) = sum_{k<K} 1/(x+k)^2 + psi1(x+K), with psi1(z) ~ 1/z + 1/(2z^2) + sum_k B_2k / z^(2k+1) for
+    z >= 10; agrees with scipy to a few ulp. Other arguments (x <= 0, NaN) go to scipy.
+    """
+    x = np.asarray(x, dtype=float)
+    z = x.ravel().copy()
+    total = np.zeros_like(z)
+    small = np.flatnonzero((z > 0) & (z < TRIGAMMA_SERIES_FROM))
+    while small.size:
+        total[small] += 1.0 / z[small] ** 2
+        z[small] += 1.0
+        small = small[z[small] < TRIGAMMA_SERIES_FROM]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse = 1.0 / z
+    inverse2 = inverse * inverse
+    series = 0.0
+    for coefficient in reversed(TRIGAMMA_SERIES[1:]):
+        series = inverse2 * (coefficient + series)
+    total += inverse + inverse2 * (0.5 + inverse * (TRIGAMMA_SERIES[0] + series))
+    other = ~(z > 0)
+    if other.any():
+        total[other] = polygamma(1, x.ravel()[other])
+    return total.reshape(x.shape)
+
+
 def max_linear_predictor() -> float:
     """Largest x with exp(x) finite in float64, less a margin for multiplying by size factors."""
     return float(np.log(np.finfo(float).max)) - 10.0
@@ -368,47 +412,70 @@ class VectorisedInference(DefaultInference):
         with np.errstate(all="ignore"):
             log_alpha_hat = np.log(alpha_hat)
 
-        def evaluate(genes, u, derivatives=True):
-            """Loss (and first, second derivative in u = log alpha) for the given genes; NaN where undefined."""
+        # The parts of the loss that do not depend on the dispersion, per gene, computed once:
+        # sum(log y! - y log mu) and sum(y) (for the y log alpha of log(alpha mu)).
+        constant, count_sums = np.empty(counts.shape[1]), counts.sum(axis=0)
+        for chunk in gene_chunks(counts.shape):
             with np.errstate(all="ignore"):
-                return terms(genes, u, derivatives)
+                constant[chunk] = (gammaln(counts[:, chunk] + 1) - xlogy(counts[:, chunk], mu[:, chunk])).sum(axis=0)
 
-        def terms(genes, u, derivatives):
+        def evaluate(genes, u, order=2):
+            """Loss, and for ``order`` 1 or 2 its first and second derivative in u = log alpha (None where not
+            asked), for the given genes; NaN where undefined. Works through the genes in chunks that bound the
+            (samples x genes) temporaries."""
+            chunks = gene_chunks((counts.shape[0], genes.size))
+            with np.errstate(all="ignore"):
+                if len(chunks) == 1:
+                    return terms(genes, u, order)
+                parts = [terms(genes[chunk], u[chunk], order) for chunk in chunks]
+            if order == 0:
+                return np.concatenate(parts)
+            return tuple(None if part[0] is None else np.concatenate(part) for part in zip(*parts, strict=True))
+
+        def terms(genes, u, order):
             y, m = counts[:, genes], mu[:, genes]
             alpha = np.exp(u)
             inverse = 1.0 / alpha
             am = alpha * m
             log1p_am = np.log1p(am)
+            y_inverse = y + inverse
             loss = (
-                gammaln(y + 1) + gammaln(inverse) - gammaln(y + inverse) - xlogy(y, am) + (y + inverse) * log1p_am
-            ).sum(axis=0)
-            if derivatives:
-                s = (psi(inverse) - psi(y + inverse) + log1p_am + alpha * (y - m) / (1.0 + am)).sum(axis=0)
+                constant[genes]
+                - u * count_sums[genes]
+                + y.shape[0] * gammaln(inverse)
+                + ((y_inverse) * log1p_am - gammaln(y_inverse)).sum(axis=0)
+            )
+            grad = hess = None
+            if order:
+                s = (psi(inverse) - psi(y_inverse) + log1p_am + alpha * (y - m) / (1.0 + am)).sum(axis=0)
+                grad = -inverse * s
+            if order == 2:
                 ds = (
-                    -(inverse**2) * (polygamma(1, inverse) - polygamma(1, y + inverse))
+                    -(inverse**2) * (trigamma(inverse) - trigamma(y_inverse))
                     + m / (1.0 + am)
                     + (y - m) / (1.0 + am) ** 2
                 ).sum(axis=0)
-                grad = -inverse * s
                 hess = inverse * s - ds
             if cr_reg:
                 w = m / (1.0 + am)
                 matrix = gram(design, w)
                 loss = loss + 0.5 * batched(lambda a: np.linalg.slogdet(a)[1], matrix, shape=())
-                if derivatives:
+                if order:
                     inv = batched_inv(matrix)
                     dw = -alpha * w**2
-                    d2w = -alpha * w**2 + 2 * alpha**2 * w**3
                     a = inv @ gram(design, dw)
-                    b = inv @ gram(design, d2w)
                     grad = grad + 0.5 * np.trace(a, axis1=1, axis2=2)
+                if order == 2:
+                    d2w = -alpha * w**2 + 2 * alpha**2 * w**3
+                    b = inv @ gram(design, d2w)
                     hess = hess + 0.5 * (np.trace(b, axis1=1, axis2=2) - np.einsum("gij,gji->g", a, a))
             if prior_reg:
                 loss = loss + (u - log_alpha_hat[genes]) ** 2 / (2 * prior_var)
-                if derivatives:
+                if order:
                     grad = grad + (u - log_alpha_hat[genes]) / prior_var
+                if order == 2:
                     hess = hess + 1.0 / prior_var
-            return (loss, grad, hess) if derivatives else loss
+            return (loss, grad, hess) if order else loss
 
         n_genes = counts.shape[1]
         u = np.clip(log_alpha_hat, lower, upper)
@@ -432,7 +499,7 @@ class VectorisedInference(DefaultInference):
             pending = np.arange(active.size)
             for _halving in range(40):
                 trial = np.clip(start[pending] + step[pending], lower, upper)
-                trial_loss = evaluate(active[pending], trial, derivatives=False)
+                trial_loss = evaluate(active[pending], trial, order=0)
                 better = np.isfinite(trial_loss) & (
                     trial_loss <= start_loss[pending] + 1e-12 * np.abs(start_loss[pending])
                 )
@@ -669,7 +736,7 @@ class VectorisedInference(DefaultInference):
 def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
     """R DESeq2's ``fitDisp`` line search for every gene at once: gradient ascent in log dispersion.
 
-    ``evaluate(genes, u, derivatives)`` gives the loss (negative log posterior up to a per-gene
+    ``evaluate(genes, u, order)`` gives the loss (negative log posterior up to a per-gene
     constant) and its gradient in u = log alpha; ``u``, ``loss``, ``grad`` hold the start.
     Returns (start, u, loss at u, start loss, iterations): R's alpha_init, log_alpha, last_lp,
     initial_lp and iter (the losses up to sign and a per-gene constant).
@@ -691,7 +758,7 @@ def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
             k = np.where(a + k * d < low, (low - a) / d, k)
             k = np.where(a + k * d > high, (high - a) / d, k)
         proposal = a + k * d
-        proposal_loss = evaluate(active, proposal, derivatives=False)
+        proposal_loss = evaluate(active, proposal, order=0)
         accept = np.isfinite(proposal_loss) & (proposal_loss <= loss[active] - k * R_ARMIJO * d**2)
         kappa[active[~accept]] = k[~accept] / 2
         genes = active[accept]
@@ -701,7 +768,7 @@ def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
         stop = (change < R_DISP_TOL) | (u[genes] < min_log_alpha)
         going = genes[~stop]
         if going.size:
-            _, new_grad, _ = evaluate(going, u[going])
+            _, new_grad, _ = evaluate(going, u[going], order=1)
             direction[going] = -new_grad
             k = np.minimum(k[accept][~stop] * 1.1, R_KAPPA_0)
             kappa[going] = np.where(accepted_steps[going] % 5 == 0, k / 2, k)
