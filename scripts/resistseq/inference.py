@@ -162,7 +162,7 @@ def finite_genes(*arrays: np.ndarray, axis_of_genes: tuple[int, ...] | None = No
     """Genes (first axis of each array, or the given axis) whose every entry is finite."""
     axes = axis_of_genes or (0,) * len(arrays)
     masks = [
-        np.isfinite(np.moveaxis(a, ax, 0).reshape(a.shape[ax], -1)).all(axis=1)
+        np.isfinite(np.moveaxis(a, ax, 0)).all(axis=tuple(range(1, a.ndim)))
         for a, ax in zip(arrays, axes, strict=True)
     ]
     return np.logical_and.reduce(masks)
@@ -480,14 +480,24 @@ class VectorisedInference(DefaultInference):
         n_genes = counts.shape[1]
         u = np.clip(log_alpha_hat, lower, upper)
         converged = np.ones(n_genes, dtype=bool)
-        loss, grad, hess = evaluate(np.arange(n_genes), u)
-        # Genes whose likelihood or derivatives are not finite at the start go to PyDESeq2's fit.
-        fallback = np.flatnonzero(~finite_genes(u, loss, grad, hess)).tolist()
-        projected = np.where(u <= lower, np.minimum(grad, 0), np.where(u >= upper, np.maximum(grad, 0), grad))
-        active = np.flatnonzero((np.abs(projected) > LBFGSB_PGTOL) & finite_genes(u, loss, grad, hess))
+        genes = np.arange(n_genes)
         r_genewise = self.r_compatible and not prior_reg
         if r_genewise:
-            r_path = r_fit_disp(evaluate, u.copy(), loss.copy(), grad.copy(), np.log(min_disp / 10))
+            start_loss, start_grad, _ = evaluate(genes, u, order=1)
+            r_path = r_fit_disp(evaluate, u.copy(), start_loss, start_grad, np.log(min_disp / 10))
+            # R's estimate is its line search's end except where r_genewise_result takes the maximiser
+            # (search not started, not converged, or a single step): only those genes need the Newton fit.
+            iterations = r_path[4]
+            genes = np.flatnonzero((iterations >= R_DISP_MAXIT) | (iterations <= 1) | ~np.isfinite(r_path[1]))
+        loss, grad, hess = (np.full(n_genes, np.nan) for _ in range(3))
+        if genes.size:
+            loss[genes], grad[genes], hess[genes] = evaluate(genes, u[genes])
+        startable = finite_genes(u[genes], loss[genes], grad[genes], hess[genes])
+        # Genes whose likelihood or derivatives are not finite at the start go to PyDESeq2's fit.
+        fallback = genes[~startable].tolist()
+        g, lu = grad[genes], u[genes]
+        projected = np.where(lu <= lower, np.minimum(g, 0), np.where(lu >= upper, np.maximum(g, 0), g))
+        active = genes[(np.abs(projected) > LBFGSB_PGTOL) & startable]
         for _ in range(self.max_iter):
             if not active.size:
                 break
