@@ -131,10 +131,17 @@ def max_linear_predictor() -> float:
     return float(np.log(np.finfo(float).max)) - 10.0
 
 
+# Up to this many samples numpy's einsum is several times faster than BLAS on gram's tall, thin product
+# (genes x n) @ (n x p^2) (measured: 7 vs 86 ms at 6 x 60k, 13 vs 57 ms at 12 x 40k; equal near 50 samples).
+GRAM_EINSUM_MAX_SAMPLES = 32
+
+
 def gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """X^T diag(w_g) X for every gene g: (genes, p, p) from X (n, p) and weights (n, genes)."""
     n, p = design.shape
     outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
+    if n <= GRAM_EINSUM_MAX_SAMPLES:
+        return np.einsum("ng,nk->gk", weights, outer).reshape(-1, p, p)
     return (weights.T @ outer).reshape(-1, p, p)
 
 
