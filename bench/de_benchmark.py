@@ -52,8 +52,11 @@ if (requireNamespace("apeglm", quietly = TRUE)) {{
 """
 
 
-def measure(command: list[str], env: dict) -> tuple[float, float]:
-    """Wall seconds and peak resident GiB (the child's ru_maxrss) of one child process."""
+def measure(command: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, peak resident GiB (the child's ru_maxrss) and CPU seconds (user + system) of one child.
+
+    CPU seconds are the comparable figure on a loaded machine; wall seconds only on an idle one.
+    """
     with tempfile.TemporaryFile(mode="w+") as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -62,7 +65,21 @@ def measure(command: list[str], env: dict) -> tuple[float, float]:
         if status != 0:
             stderr.seek(0)
             raise RuntimeError(f"{' '.join(command[:2])} failed:\n{stderr.read()[-3000:]}")
-    return wall, usage.ru_maxrss / 2**20
+    return wall, usage.ru_maxrss / 2**20, usage.ru_utime + usage.ru_stime
+
+
+def cell(result: dict, key: str) -> str:
+    if key not in result:
+        return "skipped"
+    wall, memory, cpu = result[key]
+    return f"{wall:.1f} s / {memory:.2f} GiB (CPU {cpu:.1f} s)"
+
+
+def ratio(result: dict, key: str, cpu: bool = False) -> str:
+    if key not in result or "vectorised" not in result:
+        return "-"
+    index = 2 if cpu else 0
+    return f"{result['vectorised'][index] / result[key][index]:.2f}"
 
 
 def main() -> None:
@@ -107,37 +124,33 @@ def main() -> None:
                     backend=backend,
                 )
                 result[backend] = measure([sys.executable, "-c", code], env)
-                print(f"  {size} {backend}: {result[backend][0]:.1f} s, {result[backend][1]:.2f} GiB", flush=True)
+                print(f"  {size} {backend}: {cell(result, backend)}", flush=True)
             if rscript:
                 script = Path(directory) / "run.R"
                 script.write_text(R_RUN.format(counts=counts_path, sheet=sheet_path))
                 result["R"] = measure([rscript, str(script)], env)
-                print(f"  {size} R: {result['R'][0]:.1f} s, {result['R'][1]:.2f} GiB", flush=True)
+                print(f"  {size} R: {cell(result, 'R')}", flush=True)
             result["load"] = os.getloadavg()[0]
             rows.append(result)
 
-    def cell(result, key):
-        return f"{result[key][0]:.1f} s / {result[key][1]:.2f} GiB" if key in result else "skipped"
-
-    def ratio(result, key):
-        if key not in result or "vectorised" not in result:
-            return "-"
-        return f"{result['vectorised'][0] / result[key][0]:.2f}"
-
     print()
-    print("| samples x genes | vectorised | PyDESeq2 stock | R DESeq2 | vectorised / stock | vectorised / R | load |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| samples x genes | vectorised | PyDESeq2 stock | R DESeq2 | vectorised / stock | vectorised / R "
+        "| vectorised / R (CPU) | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for result in rows:
         print(
             f"| {result['size']} | {cell(result, 'vectorised')} | {cell(result, 'pydeseq2')} | {cell(result, 'R')} "
-            f"| {ratio(result, 'pydeseq2')} | {ratio(result, 'R')} | {result['load']:.2f} |"
+            f"| {ratio(result, 'pydeseq2')} | {ratio(result, 'R')} | {ratio(result, 'R', cpu=True)} "
+            f"| {result['load']:.2f} |"
         )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if any(size in STOCK_SKIPPED_BY_DEFAULT for size in arguments.sizes) and not arguments.stock_everywhere:
         print("Stock PyDESeq2 is skipped at 1000 x 20k by default (--stock-everywhere runs it; hours on 2 cores).")
     print("Both Python runs include the apeGLM shrinkage (the workflow's run_deseq2); R runs DESeq() + results()")
     print("+ lfcShrink(type='apeglm') when apeglm is installed (it is not here: R does less work). Times include")
-    print("start-up and reading the table.")
+    print("start-up and reading the table. Cells: wall / peak resident memory (CPU seconds, user + system).")
 
 
 if __name__ == "__main__":

@@ -219,3 +219,31 @@ def test_vst_comes_from_the_configured_backend(backend):
     # The two engines fit different VST trends here (R's trend fit vs PyDESeq2's), so the choice matters.
     other = normalise_and_vst(counts, sheet, "~ condition", backend=({"vectorised", "pydeseq2"} - {backend}).pop())
     assert np.abs(other.vst.to_numpy() - result.vst.to_numpy()).max() > 1e-4
+
+
+def test_fits_in_gene_chunks_equal_one_fit_and_trigamma_equals_scipy(monkeypatch):
+    """IRLS and apeGLM fitted chunk by chunk (as at 1,000 samples) give the single-chunk answer (to rounding:
+    BLAS may sum in another order on another number of columns)."""
+    from scipy.special import polygamma
+
+    import resistseq.inference as inference
+
+    counts, sheet = simulate_counts(3000, 8, seed=2)
+    y = counts.T.to_numpy(dtype=float)
+    design = np.column_stack([np.ones(len(y)), (sheet["condition"] == "B").to_numpy(float)])
+    size_factors = y.sum(axis=1) / y.sum(axis=1).mean()
+    disp = np.linspace(0.01, 1.0, y.shape[1])
+
+    def fits():
+        backend = VectorisedInference()
+        irls = backend.irls(y, size_factors, design, disp, 0.5, 1e-8)
+        shrunk = backend.lfc_shrink_nbinom_glm(design, y, 1 / disp, np.log(size_factors), 15.0, 0.5, "L-BFGS-B", 1)
+        return [np.asarray(part, dtype=float) for part in (*irls, *shrunk)]
+
+    whole = fits()
+    monkeypatch.setattr(inference, "FIT_CHUNK_ENTRIES", 8 * 700)
+    assert len(inference.gene_chunks(y.shape, inference.FIT_CHUNK_ENTRIES)) == 5
+    for single, chunked in zip(whole, fits(), strict=True):
+        np.testing.assert_allclose(chunked, single, rtol=1e-12, atol=0)
+    x = np.concatenate([np.logspace(-6, 8, 10001), np.linspace(0.01, 12, 2000)])
+    np.testing.assert_allclose(inference.trigamma(x), polygamma(1, x), rtol=1e-14)
