@@ -228,7 +228,7 @@ def test_fits_in_gene_chunks_equal_one_fit_and_trigamma_equals_scipy(monkeypatch
 
     import resistseq.inference as inference
 
-    counts, sheet = simulate_counts(3000, 8, seed=2)
+    counts, sheet = make_example_counts(3000, 8, seed=2)
     y = counts.T.to_numpy(dtype=float)
     design = np.column_stack([np.ones(len(y)), (sheet["condition"] == "B").to_numpy(float)])
     size_factors = y.sum(axis=1) / y.sum(axis=1).mean()
