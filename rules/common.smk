@@ -189,11 +189,12 @@ def get_interactive_outputs():
     outputs = ["results/interactive/pca.html", "results/qc/pc_associations.tsv"]
     for contrast in CONTRASTS:
         figures += [f"{contrast}/pvalue_histogram", f"{contrast}/gene_counts"]
+        outputs.append(f"results/qc/{contrast}/independent_filtering.tsv")
+    for contrast in RANKED_CONTRASTS:  # the pages show GSEA and a direction: none for LRT or lessAbs
         outputs += [
             f"results/interactive/{contrast}/{page}.html"
             for page in ("deseq2", "gsea", "volcano", "ma")
         ]
-        outputs.append(f"results/qc/{contrast}/independent_filtering.tsv")
     return outputs + [
         f"results/figures/{name}.{suffix}"
         for name in figures

@@ -14,7 +14,8 @@ rule write_methods:
         genesets=get_geneset_files(),
         annotation="results/counts/gene_annotation.tsv",
         coverage=expand(
-            "results/enrichment/{contrast}/geneset_coverage.tsv", contrast=CONTRASTS
+            "results/enrichment/{contrast}/geneset_coverage.tsv",
+            contrast=RANKED_CONTRASTS,
         ),
         hypotheses=HYPOTHESES_FILE,
     output:

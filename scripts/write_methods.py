@@ -28,8 +28,8 @@ def main(snakemake, logger):
     de_results = {name: read_gene_table(path) for name, path in zip(names, snakemake.input.de, strict=True)}
     ranked = params.ranked_contrasts
     gsea_results = {name: read_enrichment_table(path) for name, path in zip(ranked, snakemake.input.gsea, strict=True)}
-    coverage_files = dict(zip(names, snakemake.input.coverage, strict=True))
-    coverages = {name: read_coverage(coverage_files[name]) for name in ranked}
+    coverage_files = dict(zip(ranked, snakemake.input.coverage, strict=True))
+    coverages = {name: read_coverage(path) for name, path in coverage_files.items()}
     versions = imported_versions()
     for name, used in settings.items():
         if used["gseapy_version"] != versions["gseapy"]:
