@@ -3,19 +3,19 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 WORKFLOW_DIR = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
 from resistseq.codeversion import code_version
 from resistseq.contrasts import group_variable, has_direction, is_pairwise
+from resistseq.deseq import DESettings, VSTSettings
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
 from resistseq.inputcheck import check_quantifications
 from resistseq.overlap import overlap_groups
 from resistseq.geneids import table_path
-from resistseq.validation import check_inputs, load_yaml
+from resistseq.validation import check_inputs, load_yaml, resolve_config
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
 GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
@@ -26,15 +26,18 @@ CONFIG_LABEL = (
     else "config/config.yaml"
 )
 
+CONFIG_SCHEMA = load_yaml(WORKFLOW_DIR / "config" / "schemas" / "config.schema.yaml")
+
 try:
     samples = check_inputs(
         config,
-        load_yaml(WORKFLOW_DIR / "config" / "schemas" / "config.schema.yaml"),
+        CONFIG_SCHEMA,
         load_yaml(WORKFLOW_DIR / "config" / "schemas" / "samples.schema.yaml"),
         CONFIG_LABEL,
     )
-    # Fill in the schema's defaults; check_inputs has already reported any violation.
-    validate(config, "../config/schemas/config.schema.yaml")
+    # From here on every rule reads the resolved config: the schema's defaults filled in once
+    # (the schema is their only home) and YAML's `no` read back as "no".
+    config.update(resolve_config(config, CONFIG_SCHEMA))
     # Every quant file's content, before any job can delete an earlier result. Cluster jobs re-parse
     # this file: the main process has checked the inputs already.
     if workflow.is_main_process:
@@ -89,6 +92,11 @@ localrules:
 wildcard_constraints:
     contrast="|".join(re.escape(name) for name in CONTRASTS),
     group="|".join(re.escape(name) for name in OVERLAP_GROUPS) or "(?!)",
+
+
+def deseq2_params(settings_class):
+    """The resolved config's deseq2 keys a settings class reads; a change to any other key leaves the rule's results current."""
+    return {key: config["deseq2"][key] for key in settings_class.CONFIG_KEYS}
 
 
 def get_code_version(script):

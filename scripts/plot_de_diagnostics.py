@@ -6,7 +6,8 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.diagnostics import chosen_genes, filtering_summary, plot_gene_counts, plot_pvalue_histogram
+    from resistseq.diagnostics import chosen_genes, plot_gene_counts, plot_pvalue_histogram
+    from resistseq.filtering import filtering_summary
     from resistseq.plots import save_figure
     from resistseq.runtime import write_table
     from resistseq.validation import read_sample_sheet
