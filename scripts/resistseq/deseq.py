@@ -283,13 +283,14 @@ def de_result(
     return DEResult(table, dispersion_table(dds), run_summary(table, dds, settings, min_samples, shrunk))
 
 
-def engine(settings: DESettings) -> dict:
-    """The DE engine a setting selects, with the PyDESeq2 version it runs on."""
+def engine(backend: str, r_compatible: bool) -> dict:
+    """The engine ``deseq2.backend`` and ``r_compatible`` select (the latter applies to the vectorised one only),
+    with the PyDESeq2 version it runs on."""
     from importlib.metadata import version
 
     return {
-        "backend": settings.backend,
-        "r_compatible": settings.r_compatible if settings.backend == "vectorised" else False,
+        "backend": backend,
+        "r_compatible": r_compatible if backend == "vectorised" else False,
         "pydeseq2_version": version("pydeseq2"),
     }
 
@@ -311,7 +312,7 @@ def run_summary(table: pd.DataFrame, dds, settings: DESettings, min_samples: int
     recorded = settings.recorded()
     recorded["prefilter"]["min_samples_applied"] = min_samples
     return {
-        "engine": engine(settings),
+        "engine": engine(settings.backend, settings.r_compatible),
         "settings": recorded,
         "genes": {
             "in": len(table),
