@@ -35,7 +35,7 @@ try:
         load_yaml(WORKFLOW_DIR / "config" / "schemas" / "samples.schema.yaml"),
         CONFIG_LABEL,
     )
-    # From here on every rule reads the resolved config: the schema's defaults filled in once
+    # From here on all rules read the resolved config, with the schema's defaults filled in once
     # (the schema is their only home) and YAML's `no` read back as "no".
     config.update(resolve_config(config, CONFIG_SCHEMA))
     # Every quant file's content, before any job can delete an earlier result. Cluster jobs re-parse
