@@ -14,7 +14,6 @@ from resistseq.deseq import Contrast, run_deseq2
 from resistseq.methods import MethodsInputs, methods_markdown
 from resistseq.validation import config_defaults
 
-CONTRAST = Contrast("r_vs_p", "condition", "parental", "resistant")
 ENTRY = {"name": "r_vs_p", "variable": "condition", "reference": "parental", "target": "resistant"}
 
 
@@ -25,15 +24,19 @@ def low_counts():
     return counts, samples
 
 
-def methods_text(**overrides) -> tuple[str, dict]:
-    """methods.md for a run of ``run_deseq2`` with the schema's defaults and ``overrides``; and its summary."""
+def methods_text(design: str = "~ condition", entries=(ENTRY,), **overrides) -> tuple[str, dict]:
+    """methods.md for ``run_deseq2`` runs of ``entries`` with the schema's defaults and ``overrides``; the
+    first contrast's summary."""
     counts, samples = low_counts()
-    settings = de_settings("~ condition", **{"min_count": 10, **overrides})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = run_deseq2(counts, samples, CONTRAST, settings)
-    # The summary goes through JSON as the rule writes it and write_methods reads it.
-    summary = json.loads(json.dumps(result.summary))
+    settings = de_settings(design, **{"min_count": 10, **overrides})
+    results, summaries = {}, {}
+    for entry in entries:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = run_deseq2(counts, samples, Contrast.from_config(entry), settings)
+        results[entry["name"]] = result.table
+        # The summary goes through JSON as the rule writes it and write_methods reads it.
+        summaries[entry["name"]] = json.loads(json.dumps(result.summary))
     defaults = config_defaults()
     inputs = MethodsInputs(
         versions={"pytximport": "0.13.0", "pydeseq2": "0.5.4", "gseapy": "1.3.1"},
@@ -41,10 +44,10 @@ def methods_text(**overrides) -> tuple[str, dict]:
         python_version="3.11",
         quantification={"format": "salmon", "counts_from_abundance": "length_scaled_tpm"},
         samples=samples,
-        design="~ condition",
-        contrasts=[ENTRY],
-        de_summaries={"r_vs_p": summary},
-        de_results={"r_vs_p": result.table},
+        design=design,
+        contrasts=list(entries),
+        de_summaries=summaries,
+        de_results=results,
         vst_blind=True,
         vst_engine={"backend": settings.backend, "r_compatible": settings.r_compatible},
         pca_genes=250,
@@ -53,7 +56,7 @@ def methods_text(**overrides) -> tuple[str, dict]:
         gsea_settings={},
         geneset_files=[],
     )
-    return methods_markdown(inputs), summary
+    return methods_markdown(inputs), next(iter(summaries.values()))
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,7 @@ def test_default_run_names_the_vectorised_engine_the_prefilter_and_its_effect(de
     assert 40 <= removed <= 300 and summary["genes"]["in"] == 300
     assert (
         f"genes without at least 10 counts in at least 3 samples (the smallest group's size) were left out of "
-        f"the model and kept in the tables with NA statistics: {removed} genes of 300." in text
+        f"the model and kept in the tables with NA statistics: {removed} of 300 genes." in text
     )
     assert "Log2 fold changes were shrunk with apeGLM (`condition[T.resistant]` ('r_vs_p'))" in text
     assert "principal components used the 250 most variable genes" in text
@@ -140,3 +143,12 @@ def test_configured_min_samples_and_no_independent_filtering():
     assert summary["settings"]["prefilter"] == {"min_count": 10, "min_samples": 5, "min_samples_applied": 5}
     assert "genes without at least 10 counts in at least 5 samples (as configured)" in text
     assert "(alpha = 0.05; no independent filtering)." in text and "independent-filtering baseMean" not in text
+
+
+def test_contrasts_with_different_smallest_groups_are_told_apart():
+    batch = {"name": "b2_vs_b1", "variable": "batch", "reference": "b1", "target": "b2"}
+    text, _ = methods_text("~ batch + condition", (ENTRY, batch))
+    assert "in at least as many samples as the smallest group of the contrast's model (3 for 'r_vs_p' and 2 for " in (
+        text
+    )
+    assert "- r_vs_p: 300 genes, " in text and "- b2_vs_b1: 300 genes, " in text

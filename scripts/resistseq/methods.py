@@ -116,20 +116,25 @@ def _one(values, what: str):
     return json.loads(distinct.pop())
 
 
-def _per_contrast(counts: Mapping[str, int], unit: str) -> str:
+def _per_contrast(counts: Mapping[str, int], unit: str, of: str = "") -> str:
+    """'3 genes' (one contrast, or the same count in each), else '3 (a) and 5 (b) genes'; ``of``: ' of 2167'."""
     if len(set(counts.values())) == 1:
-        return f"{next(iter(counts.values()))} {unit}" + (" in each contrast" if len(counts) > 1 else "")
-    return _join([f"{count} ({name})" for name, count in counts.items()]) + f" {unit}"
+        return f"{next(iter(counts.values()))}{of} {unit}" + (" in each contrast" if len(counts) > 1 else "")
+    return _join([f"{count} ({name})" for name, count in counts.items()]) + f"{of} {unit}"
+
+
+def shared_settings(settings: Mapping) -> dict:
+    """A run summary's settings without those that differ by contrast (its design, the pre-filter's samples)."""
+    prefilter = {key: value for key, value in settings["prefilter"].items() if key != "min_samples_applied"}
+    return {**{key: value for key, value in settings.items() if key != "design"}, "prefilter": prefilter}
 
 
 def de_paragraph(inputs: MethodsInputs) -> str:
     """The DE engine, pre-filter, filters and shrinkage, as the run summaries record them."""
     summaries = inputs.de_summaries
     engine = _one([summary["engine"] for summary in summaries.values()], "the engine")
-    settings = _one(
-        [{k: v for k, v in summary["settings"].items() if k != "design"} for summary in summaries.values()],
-        "the settings",
-    )
+    # Per contrast: its design and the pre-filter's samples (the smallest group of its model by default).
+    settings = _one([shared_settings(summary["settings"]) for summary in summaries.values()], "the settings")
     alpha = settings["alpha"]
     group_variable = contrast_groups(inputs.contrasts, inputs.design)
     sizes = inputs.samples[group_variable].value_counts().sort_index()
@@ -168,13 +173,22 @@ def de_paragraph(inputs: MethodsInputs) -> str:
             text += " No gene needed PyDESeq2's per-gene routines (every batched fit converged)."
     prefilter = settings["prefilter"]
     if prefilter["min_count"]:
-        applied = _one([s["settings"]["prefilter"]["min_samples_applied"] for s in summaries.values()], "min_samples")
-        rule = "the smallest group's size" if prefilter["min_samples"] is None else "as configured"
+        applied = {name: summary["settings"]["prefilter"]["min_samples_applied"] for name, summary in summaries.items()}
+        if len(set(applied.values())) == 1:
+            rule = "the smallest group's size" if prefilter["min_samples"] is None else "as configured"
+            samples = f"{next(iter(applied.values()))} samples ({rule})"
+        else:
+            samples = (
+                "as many samples as the smallest group of the contrast's model ("
+                + _join([f"{count} for '{name}'" for name, count in applied.items()])
+                + ")"
+            )
         removed = {name: summary["genes"]["prefiltered_out"] for name, summary in summaries.items()}
+        genes_in = {name: summary["genes"]["in"] for name, summary in summaries.items()}
+        of = f" of {genes_in.popitem()[1]}" if len(set(genes_in.values())) == 1 else ""
         text += (
-            f" Before the fit, genes without at least {prefilter['min_count']} counts in at least {applied} samples "
-            f"({rule}) were left out of the model and kept in the tables with NA statistics: "
-            f"{_per_contrast(removed, 'genes')} of {_one([s['genes']['in'] for s in summaries.values()], 'genes')}."
+            f" Before the fit, genes without at least {prefilter['min_count']} counts in at least {samples} were "
+            f"left out of the model and kept in the tables with NA statistics: {_per_contrast(removed, 'genes', of)}."
         )
     else:
         text += " No gene was pre-filtered before the fit (deseq2.prefilter.min_count = 0)."
