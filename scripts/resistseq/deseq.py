@@ -128,7 +128,7 @@ class DESettings:
 
     @classmethod
     def from_config(cls, design: str, deseq2: Mapping, n_cpus: int = 1) -> DESettings:
-        """From the resolved config's ``design`` and ``deseq2`` block (every key present)."""
+        """From the resolved config's ``design`` and ``deseq2`` block (at least ``CONFIG_KEYS``)."""
         return cls(
             design=design,
             alpha=deseq2["alpha"],
