@@ -117,7 +117,7 @@ def get_annotation_inputs(wildcards):
     return {
         key: quantification[key]
         for key in ("tx2gene", "gene_annotation")
-        if quantification.get(key)
+        if quantification[key]
     }
 
 
