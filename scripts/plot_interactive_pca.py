@@ -6,9 +6,8 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.diagnostics import PCA_GENES
     from resistseq.interactive import pca_spec, plot_page, vega_javascript, write_page
-    from resistseq.plots import pca
+    from resistseq.plots import PCA_GENES, pca
     from resistseq.validation import design_variables, read_sample_sheet
 
     vst = pd.read_csv(snakemake.input.vst, sep="\t", index_col="gene_id")

@@ -6,8 +6,8 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     import pandas as pd
 
-    from resistseq.diagnostics import PCA_GENES, pc_associations, plot_pc_associations, plot_scree
-    from resistseq.plots import pca, save_figure
+    from resistseq.diagnostics import pc_associations, plot_pc_associations, plot_scree
+    from resistseq.plots import PCA_GENES, pca, save_figure
     from resistseq.runtime import write_table
     from resistseq.validation import read_sample_sheet, sheet_as_model_frame
 
