@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from simulation import calibration, simulate_counts  # noqa: E402
 
-from resistseq.deseq import Contrast, run_deseq2  # noqa: E402
+from resistseq.deseq import Contrast, DESettings, run_deseq2  # noqa: E402
 from resistseq.runtime import limit_threads  # noqa: E402
 
 CONTRAST = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
@@ -56,9 +56,8 @@ def main() -> None:
                 seed, genes=arguments.genes, replicates=replicates, changed=changed, batch_sd=batch_sd
             )
             start = time.perf_counter()
-            results = run_deseq2(
-                simulation.counts, simulation.samples, design, CONTRAST, shrink_lfc=False, n_cpus=arguments.threads
-            )
+            settings = DESettings.defaults(design, n_cpus=arguments.threads, shrink_lfc=False, min_count=0)
+            results = run_deseq2(simulation.counts, simulation.samples, CONTRAST, settings).table
             seconds.append(time.perf_counter() - start)
             figures.append(calibration(results, simulation.truth))
         table = pd.DataFrame(figures)

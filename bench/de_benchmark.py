@@ -31,11 +31,11 @@ sys.path.insert(0, {scripts!r})
 from resistseq.runtime import limit_threads
 limit_threads({threads})
 import pandas as pd
-from resistseq.deseq import Contrast, run_deseq2
+from resistseq.deseq import Contrast, DESettings, run_deseq2
 counts = pd.read_csv({counts!r}, sep="\\t", index_col=0)
 sheet = pd.read_csv({sheet!r}, sep="\\t").set_index("sample", drop=False)
-run_deseq2(counts, sheet, "~ condition", Contrast("B_vs_A", "condition", "A", "B"), n_cpus={threads},
-           backend={backend!r}, min_count=0)
+settings = DESettings.defaults("~ condition", n_cpus={threads}, backend={backend!r}, min_count=0)
+run_deseq2(counts, sheet, Contrast("B_vs_A", "condition", "A", "B"), settings)
 """
 
 R_RUN = """

@@ -37,7 +37,7 @@ import make_example  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from resistseq.deseq import Contrast, normalise_and_vst, run_deseq2  # noqa: E402
+from resistseq.deseq import Contrast, DESettings, VSTSettings, normalise_and_vst, run_deseq2  # noqa: E402
 from resistseq.genesets import read_gmt_files, set_coverage  # noqa: E402
 from resistseq.gsea import gsea_table, rank_genes, run_prerank, sets_to_test  # noqa: E402
 from resistseq.hypothesis import Evidence, is_change_hypothesis, judge, load_hypotheses  # noqa: E402
@@ -109,12 +109,13 @@ def simulate(scenario: str, seed: int, replicates: int = 4) -> tuple[pd.DataFram
 
 def evidence_for(counts, samples, annotation, gene_sets, sources, centroids, permutations=1000) -> Evidence:
     """The workflow's steps on one simulated study, as judge_hypotheses reads them."""
-    de = run_deseq2(counts, samples, "~ condition", CONTRAST, annotation=annotation, shrink_lfc=False, min_count=10)
+    settings = DESettings.defaults("~ condition", shrink_lfc=False, min_count=10)
+    de = run_deseq2(counts, samples, CONTRAST, settings, annotation).table
     ranking = rank_genes(de)
     coverage = set_coverage(gene_sets, sources, ranking.scores.index, 5, 2000, 0.5)
     tested = sets_to_test(gene_sets, coverage, ranking.scores)
     gsea = gsea_table(run_prerank(ranking.scores, tested, seed=GSEA_SEED, permutations=permutations), coverage)
-    vst = normalise_and_vst(counts, samples, "~ condition").vst
+    vst = normalise_and_vst(counts, samples, VSTSettings.defaults("~ condition")).vst
     expression, _ = expression_by_symbol(vst, annotation.set_index("gene_id")["gene_name"])
     groups = dict(zip(samples["sample"], samples["condition"], strict=True))
     scored = {name: genes for name, genes in tested.items()}
@@ -190,15 +191,8 @@ def audit_cost(threads: int) -> None:
 
     def refit(left_out):
         kept = [name for name in samples.index if name not in left_out]
-        return run_deseq2(
-            counts[kept],
-            samples.loc[kept],
-            "~ condition",
-            CONTRAST,
-            annotation=annotation,
-            shrink_lfc=False,
-            min_count=10,
-        )
+        settings = DESettings.defaults("~ condition", shrink_lfc=False, min_count=10)
+        return run_deseq2(counts[kept], samples.loc[kept], CONTRAST, settings, annotation).table
 
     start = time.perf_counter()
     audit = audit_verdicts(

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from simulation import stress_case  # noqa: E402
 
-from resistseq.deseq import Contrast, run_deseq2  # noqa: E402
+from resistseq.deseq import Contrast, DESettings, run_deseq2  # noqa: E402
 from resistseq.runtime import limit_threads  # noqa: E402
 
 CONTRAST = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
@@ -87,14 +87,8 @@ def run_one(case, backend: str, r_compatible: bool, recorder: FallbackRecorder) 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            results = run_deseq2(
-                case.simulation.counts,
-                case.simulation.samples,
-                case.design,
-                CONTRAST,
-                backend=backend,
-                r_compatible=r_compatible,
-            )
+            settings = DESettings.defaults(case.design, backend=backend, r_compatible=r_compatible, min_count=0)
+            results = run_deseq2(case.simulation.counts, case.simulation.samples, CONTRAST, settings).table
     except Exception as error:  # noqa: BLE001 - a crash is what this bench records
         return None, {
             "crashed": True,

@@ -3,13 +3,13 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 WORKFLOW_DIR = Path(workflow.basedir)
 sys.path.insert(0, str(WORKFLOW_DIR / "scripts"))
 
 from resistseq.codeversion import code_version
 from resistseq.contrasts import group_variable, has_direction, is_pairwise
+from resistseq.deseq import DESettings, VSTSettings
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import display_path
 from resistseq.inputcheck import check_quantifications
@@ -21,7 +21,7 @@ from resistseq.hypothesis import (
     hypotheses_path,
     load_hypotheses,
 )
-from resistseq.validation import check_inputs, load_yaml
+from resistseq.validation import check_inputs, load_yaml, resolve_config
 
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
 GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
@@ -32,15 +32,18 @@ CONFIG_LABEL = (
     else "config/config.yaml"
 )
 
+CONFIG_SCHEMA = load_yaml(WORKFLOW_DIR / "config" / "schemas" / "config.schema.yaml")
+
 try:
     samples = check_inputs(
         config,
-        load_yaml(WORKFLOW_DIR / "config" / "schemas" / "config.schema.yaml"),
+        CONFIG_SCHEMA,
         load_yaml(WORKFLOW_DIR / "config" / "schemas" / "samples.schema.yaml"),
         CONFIG_LABEL,
     )
-    # Fill in the schema's defaults; check_inputs has already reported any violation.
-    validate(config, "../config/schemas/config.schema.yaml")
+    # From here on all rules read the resolved config, with the schema's defaults filled in once
+    # (the schema is their only home) and YAML's `no` read back as "no".
+    config.update(resolve_config(config, CONFIG_SCHEMA))
     # Every quant file's content, before any job can delete an earlier result. Cluster jobs re-parse
     # this file: the main process has checked the inputs already.
     if workflow.is_main_process:
@@ -97,6 +100,11 @@ wildcard_constraints:
     group="|".join(re.escape(name) for name in OVERLAP_GROUPS) or "(?!)",
 
 
+def deseq2_params(settings_class):
+    """The resolved config's deseq2 keys a settings class reads; a change to any other key leaves the rule's results current."""
+    return {key: config["deseq2"][key] for key in settings_class.CONFIG_KEYS}
+
+
 def get_code_version(script):
     """Digest of the package modules that a script imports; editing one reruns the jobs using it."""
     return code_version(WORKFLOW_DIR / "scripts" / script)
@@ -115,7 +123,7 @@ def get_annotation_inputs(wildcards):
     return {
         key: quantification[key]
         for key in ("tx2gene", "gene_annotation")
-        if quantification.get(key)
+        if quantification[key]
     }
 
 
@@ -190,7 +198,11 @@ def get_interactive_outputs():
     for contrast in CONTRASTS:
         figures += [f"{contrast}/pvalue_histogram", f"{contrast}/gene_counts"]
         outputs.append(f"results/qc/{contrast}/independent_filtering.tsv")
-    for contrast in RANKED_CONTRASTS:  # the pages show GSEA and a direction: none for LRT or lessAbs
+    for (
+        contrast
+    ) in (
+        RANKED_CONTRASTS
+    ):  # the pages show GSEA and a direction: none for LRT or lessAbs
         outputs += [
             f"results/interactive/{contrast}/{page}.html"
             for page in ("deseq2", "gsea", "volcano", "ma")

@@ -18,9 +18,7 @@ rule normalise_counts:
         runtime=60,
     params:
         design=config["design"],
-        blind=config["deseq2"]["vst_blind"],
-        backend=config["deseq2"]["backend"],
-        r_compatible=config["deseq2"]["r_compatible"],
+        deseq2=deseq2_params(VSTSettings),
         code=get_code_version("normalise_counts.py"),
     script:
         "../scripts/normalise_counts.py"
@@ -39,6 +37,7 @@ rule run_deseq2:
             subcategory="{contrast}",
         ),
         dispersions="results/de/{contrast}/dispersions.tsv",
+        summary="results/de/{contrast}/summary.json",
     log:
         "logs/de/{contrast}/run_deseq2.log",
     benchmark:
@@ -52,13 +51,7 @@ rule run_deseq2:
     params:
         contrast=get_contrast,
         design=config["design"],
-        alpha=config["deseq2"]["alpha"],
-        cooks_filter=config["deseq2"]["cooks_filter"],
-        independent_filter=config["deseq2"]["independent_filter"],
-        shrink_lfc=config["deseq2"]["shrink_lfc"],
-        backend=config["deseq2"]["backend"],
-        r_compatible=config["deseq2"]["r_compatible"],
-        prefilter=config["deseq2"]["prefilter"],
+        deseq2=deseq2_params(DESettings),
         code=get_code_version("run_deseq2.py"),
     script:
         "../scripts/run_deseq2.py"

@@ -26,7 +26,7 @@ rule audit_hypotheses:
         contrast=get_contrast,
         declaration=HYPOTHESES,
         design=config["design"],
-        deseq2=config["deseq2"],
+        deseq2=deseq2_params(DESettings),
         enrichment=config["enrichment"],
         geneset_labels=get_geneset_labels(),
         code=get_code_version("audit_hypotheses.py"),

@@ -6,6 +6,7 @@ rule write_methods:
         unpack(get_geneid_table),
         sheet=config["samples"],
         de=expand("results/de/{contrast}/deseq2.tsv", contrast=CONTRASTS),
+        de_summaries=expand("results/de/{contrast}/summary.json", contrast=CONTRASTS),
         settings=expand(
             "results/enrichment/{contrast}/gsea_settings.json",
             contrast=RANKED_CONTRASTS,

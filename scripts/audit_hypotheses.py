@@ -4,9 +4,11 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
+    from dataclasses import replace
+
     from resistseq.contrast_fit import run_general_test
     from resistseq.contrasts import needs_general_test
-    from resistseq.deseq import Contrast, run_deseq2
+    from resistseq.deseq import Contrast, DESettings, run_deseq2
     from resistseq.genesets import read_gene_sets
     from resistseq.gsea import rank_genes
     from resistseq.hypothesis import read_evidence
@@ -19,26 +21,15 @@ def main(snakemake, logger):
     counts = read_gene_matrix(snakemake.input.counts)
     annotation = read_annotation(snakemake.input.annotation)
     samples = indexed_sample_sheet(snakemake.input.sheet)
-    entry, deseq2 = params.contrast, params.deseq2
+    entry = params.contrast
     # The rule's own DE settings; apeGLM shrinkage is skipped because no verdict reads it.
-    settings = dict(
-        annotation=annotation,
-        alpha=deseq2["alpha"],
-        cooks_filter=deseq2["cooks_filter"],
-        independent_filter=deseq2["independent_filter"],
-        shrink_lfc=False,
-        n_cpus=snakemake.threads,
-        backend=deseq2["backend"],
-        r_compatible=deseq2["r_compatible"],
-        min_count=deseq2["prefilter"]["min_count"],
-        min_samples=deseq2["prefilter"]["min_samples"],
-    )
+    settings = replace(DESettings.from_config(params.design, params.deseq2, snakemake.threads), shrink_lfc=False)
 
     def refit(left_out):
         kept = [sample for sample in samples.index if sample not in left_out]
         if needs_general_test(entry):
-            return run_general_test(counts[kept], samples.loc[kept], entry, params.design, settings)[0]
-        return run_deseq2(counts[kept], samples.loc[kept], params.design, Contrast.from_config(entry), **settings)
+            return run_general_test(counts[kept], samples.loc[kept], entry, settings, annotation).table
+        return run_deseq2(counts[kept], samples.loc[kept], Contrast.from_config(entry), settings, annotation).table
 
     # The sets as run_gsea read them (old symbols mapped to the data's current ones).
     gene_sets, _ = read_gene_sets(

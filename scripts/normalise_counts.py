@@ -4,22 +4,15 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    from resistseq.deseq import normalise_and_vst
+    from resistseq.deseq import VSTSettings, normalise_and_vst
     from resistseq.runtime import write_table
     from resistseq.tables import indexed_sample_sheet, read_gene_matrix
 
     counts = read_gene_matrix(snakemake.input.counts)
     samples = indexed_sample_sheet(snakemake.input.sheet)
-    logger.info("DE backend: %s (r_compatible=%s)", snakemake.params.backend, snakemake.params.r_compatible)
-    result = normalise_and_vst(
-        counts,
-        samples,
-        snakemake.params.design,
-        blind=snakemake.params.blind,
-        n_cpus=snakemake.threads,
-        backend=snakemake.params.backend,
-        r_compatible=snakemake.params.r_compatible,
-    )
+    settings = VSTSettings.from_config(snakemake.params.design, snakemake.params.deseq2, snakemake.threads)
+    logger.info("DE backend: %s (r_compatible=%s)", settings.backend, settings.r_compatible)
+    result = normalise_and_vst(counts, samples, settings)
     logger.info("size factors: %s", result.size_factors.round(4).to_dict())
     write_table(result.size_factors.rename_axis("sample").reset_index(), snakemake.output.size_factors)
     write_table(result.normalised_counts.reset_index(), snakemake.output.normalised)

@@ -4,7 +4,8 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    from resistseq.diagnostics import chosen_genes, filtering_summary, plot_gene_counts, plot_pvalue_histogram
+    from resistseq.diagnostics import chosen_genes, plot_gene_counts, plot_pvalue_histogram
+    from resistseq.filtering import filtering_summary
     from resistseq.plots import save_figure
     from resistseq.runtime import write_table
     from resistseq.tables import indexed_sample_sheet, read_gene_matrix, read_gene_table

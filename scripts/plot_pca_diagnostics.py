@@ -5,8 +5,8 @@ from resistseq.runtime import run_rule
 
 def main(snakemake, logger):
     from resistseq.contrasts import sheet_as_model_frame
-    from resistseq.diagnostics import PCA_GENES, pc_associations, plot_pc_associations, plot_scree
-    from resistseq.plots import pca, save_figure
+    from resistseq.diagnostics import pc_associations, plot_pc_associations, plot_scree
+    from resistseq.plots import PCA_GENES, pca, save_figure
     from resistseq.runtime import write_table
     from resistseq.tables import read_gene_matrix, read_sample_sheet
 

@@ -4,52 +4,42 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
+    import json
+
     from resistseq.contrast_fit import run_general_test
     from resistseq.contrasts import describe, has_direction, needs_general_test
-    from resistseq.deseq import Contrast, run_deseq2
-    from resistseq.runtime import write_table
+    from resistseq.deseq import Contrast, DESettings, run_deseq2
+    from resistseq.runtime import atomic_path, write_table
     from resistseq.tables import indexed_sample_sheet, read_annotation, read_gene_matrix
 
     entry = snakemake.params.contrast
-    logger.info("DE backend: %s (r_compatible=%s)", snakemake.params.backend, snakemake.params.r_compatible)
+    settings = DESettings.from_config(snakemake.params.design, snakemake.params.deseq2, snakemake.threads)
+    logger.info("DE backend: %s (r_compatible=%s)", settings.backend, settings.r_compatible)
     counts = read_gene_matrix(snakemake.input.counts)
     annotation = read_annotation(snakemake.input.annotation)
     samples = indexed_sample_sheet(snakemake.input.sheet)
-    settings = dict(
-        annotation=annotation,
-        alpha=snakemake.params.alpha,
-        cooks_filter=snakemake.params.cooks_filter,
-        independent_filter=snakemake.params.independent_filter,
-        shrink_lfc=snakemake.params.shrink_lfc,
-        n_cpus=snakemake.threads,
-        backend=snakemake.params.backend,
-        r_compatible=snakemake.params.r_compatible,
-        min_count=snakemake.params.prefilter["min_count"],
-        min_samples=snakemake.params.prefilter["min_samples"],
-    )
     if needs_general_test(entry):
-        results, dispersions = run_general_test(counts, samples, entry, snakemake.params.design, settings, logger)
+        result = run_general_test(counts, samples, entry, settings, annotation, logger)
     else:
-        contrast = Contrast.from_config(entry)
-        results, dispersions = run_deseq2(
-            counts, samples, snakemake.params.design, contrast, with_dispersions=True, **settings
-        )
-    significant = results["padj"] < snakemake.params.alpha
+        result = run_deseq2(counts, samples, Contrast.from_config(entry), settings, annotation)
+    significant = result.table["padj"] < settings.alpha
     logger.info(
         "%s (%s): %d genes, %d with padj < %s",
         entry["name"],
         describe(entry),
-        len(results),
+        len(result.table),
         int(significant.sum()),
-        snakemake.params.alpha,
+        settings.alpha,
     )
     if not has_direction(entry):
         logger.info(
             "%s has no direction to rank by: GSEA, ORA, volcano, MA and the hypothesis table are skipped for it.",
             entry["name"],
         )
-    write_table(results, snakemake.output.table)
-    write_table(dispersions, snakemake.output.dispersions)
+    write_table(result.table, snakemake.output.table)
+    write_table(result.dispersions, snakemake.output.dispersions)
+    with atomic_path(snakemake.output.summary) as temporary:
+        temporary.write_text(json.dumps({"contrast": entry["name"], **result.summary}, indent=2) + "\n")
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

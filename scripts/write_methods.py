@@ -1,4 +1,4 @@
-"""Rule write_methods: a methods paragraph generated from this run's settings, versions and inputs."""
+"""Rule write_methods: a methods paragraph generated from this run's DE summaries, settings, versions and inputs."""
 
 from resistseq.runtime import run_rule
 
@@ -8,7 +8,8 @@ def main(snakemake, logger):
     import platform
 
     from resistseq.geneids import table_note
-    from resistseq.methods import gene_naming_text, hypotheses_markdown, methods_markdown
+    from resistseq.methods import MethodsInputs, gene_naming_text, hypotheses_markdown, methods_markdown
+    from resistseq.plots import PCA_GENES
     from resistseq.provenance import imported_versions, sha256_file
     from resistseq.runtime import atomic_path
     from resistseq.tables import (
@@ -36,24 +37,30 @@ def main(snakemake, logger):
             logger.warning(
                 "%s: GSEA ran with gseapy %s, this step imports %s", name, used["gseapy_version"], versions["gseapy"]
             )
-    text = methods_markdown(
+    summaries = {}
+    for name, path in zip(names, snakemake.input.de_summaries, strict=True):
+        with open(path) as handle:
+            summaries[name] = json.load(handle)
+    inputs = MethodsInputs(
         versions=versions,
         snakemake_version=params.snakemake_version,
         python_version=platform.python_version(),
-        quantification_format=params.quantification["format"],
-        counts_from_abundance=params.quantification["counts_from_abundance"],
+        quantification=params.quantification,
         samples=read_sample_sheet(snakemake.input.sheet),
         design=params.design,
         contrasts=params.contrasts,
-        deseq2=params.deseq2,
+        de_summaries=summaries,
+        de_results=de_results,
+        vst_blind=params.deseq2["vst_blind"],
+        vst_engine={key: params.deseq2[key] for key in ("backend", "r_compatible")},
+        pca_genes=PCA_GENES,
+        outlier_ratio=params.outlier_ratio,
         enrichment=params.enrichment,
         gsea_settings=settings,
-        de_results=de_results,
         geneset_files=[
             (label, sha256_file(path))
             for label, path in zip(params.geneset_labels, snakemake.input.genesets, strict=True)
         ],
-        outlier_ratio=params.outlier_ratio,
         gsea_results=gsea_results,
         coverages=coverages,
         gsea_fdr=params.gsea_fdr,
@@ -65,6 +72,7 @@ def main(snakemake, logger):
             table_note(snakemake.input.get("geneid_table")) if snakemake.input.get("geneid_table") else "",
         ),
     )
+    text = methods_markdown(inputs)
     text += "\n" + hypotheses_markdown(
         params.hypotheses_label, sha256_file(snakemake.input.hypotheses), params.declaration
     )

@@ -18,6 +18,20 @@ EXAMPLE_DATA = PROJECT / "example" / "data"
 requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared test data not found at {SHARED}")
 
 
+def de_settings(design: str, **overrides):
+    """The config schema's DE settings for ``design`` without the pre-filter (as R's DESeq() runs), overridden."""
+    from resistseq.deseq import DESettings
+
+    return DESettings.defaults(design, **{"min_count": 0, **overrides})
+
+
+def vst_settings(design: str, **overrides):
+    """The config schema's VST settings for ``design``, overridden."""
+    from resistseq.deseq import VSTSettings
+
+    return VSTSettings.defaults(design, **overrides)
+
+
 def snakemake_command(workdir: Path, *arguments: str) -> list[str]:
     """The command line that runs the project's workflow in ``workdir`` (not the project)."""
     workflow = ["--snakefile", str(PROJECT / "Snakefile"), "--directory", str(workdir)]

@@ -8,6 +8,7 @@ bench/calibration.py runs larger versions (more genes and seeds, 3 vs 3 up to 10
 from __future__ import annotations
 
 import pytest
+from conftest import de_settings
 from simulation import calibration, simulate_counts
 from threadpoolctl import threadpool_limits
 
@@ -26,7 +27,7 @@ def one_blas_thread():
 
 def planted(seed: int, design: str = "~ condition", **settings) -> dict:
     simulation = simulate_counts(seed, genes=2000, **settings)
-    results = run_deseq2(simulation.counts, simulation.samples, design, CONTRAST, shrink_lfc=False)
+    results = run_deseq2(simulation.counts, simulation.samples, CONTRAST, de_settings(design, shrink_lfc=False)).table
     return calibration(results, simulation.truth)
 
 

@@ -12,6 +12,7 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import de_settings
 from contrast_cases import CASES, R_CONTRASTS, table_bytes
 from test_fidelity_r_reference import agreement
 from test_validation import CONFIG_SCHEMA, ROWS, SHEET_SCHEMA, config, problems  # noqa: F401 - config is a fixture
@@ -98,7 +99,7 @@ def results_for(name: str, shrink_lfc: bool = False) -> pd.DataFrame:
     )
     counts, samples = case_inputs(case)
     spec = ContrastSpec.from_config({"name": name, **entry}, design)
-    return run_contrast(counts, samples, spec, shrink_lfc=shrink_lfc)[0].set_index("gene_id")
+    return run_contrast(counts, samples, spec, de_settings(design, shrink_lfc=shrink_lfc)).table.set_index("gene_id")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -173,12 +174,17 @@ def test_unknown_coefficient_is_named_with_the_alternatives():
 
 def test_pairwise_contrast_through_the_general_path_equals_run_deseq2():
     counts, samples = case_inputs("interaction")
-    reference = run_deseq2(counts, samples, INTERACTION, Contrast("x", "line", "parental", "resistant"))
+    reference = run_deseq2(counts, samples, Contrast("x", "line", "parental", "resistant"), de_settings(INTERACTION))
     spec = ContrastSpec.from_config(
         {"name": "x", "variable": "line", "reference": "parental", "target": "resistant"}, INTERACTION
     )
-    general = run_contrast(counts, samples, spec)[0]
-    pd.testing.assert_frame_equal(general, reference, rtol=1e-12)
+    general = run_contrast(counts, samples, spec, de_settings(INTERACTION))
+    pd.testing.assert_frame_equal(general.table, reference.table, rtol=1e-12)
+    pd.testing.assert_frame_equal(general.dispersions, reference.dispersions, rtol=1e-12)
+    # The same run summary, but for the coefficient apeGLM shrank (the re-parameterised contrast).
+    assert reference.summary["shrinkage"] == {"method": "apeGLM", "coefficient": "line[T.resistant]"}
+    assert general.summary["shrinkage"] == {"method": "apeGLM", "coefficient": "contrast"}
+    assert {**general.summary, "shrinkage": None} == {**reference.summary, "shrinkage": None}
 
 
 def test_shrinking_a_two_coefficient_contrast_equals_shrinking_the_relevelled_coefficient():
@@ -188,12 +194,13 @@ def test_shrinking_a_two_coefficient_contrast_equals_shrinking_the_relevelled_co
     0.025): PyDESeq2's Hessian for it is not invariant to the parameterisation (resistseq.inference)."""
     counts, samples = case_inputs("interaction")
     spec = ContrastSpec.from_config({"name": "x", "coefficients": UNDER_DRUG}, INTERACTION)
-    ours = run_contrast(counts, samples, spec)[0].set_index("gene_id")
+    ours = run_contrast(counts, samples, spec, de_settings(INTERACTION)).table.set_index("gene_id")
     relevelled = ContrastSpec.from_config(
         {"name": "x", "coefficients": {"line[T.resistant]": 1}, "reference_levels": {"treatment": "drug"}},
         INTERACTION,
     )
-    expected = run_contrast(counts, samples, relevelled)[0].set_index("gene_id").loc[ours.index]
+    expected = run_contrast(counts, samples, relevelled, de_settings(INTERACTION)).table
+    expected = expected.set_index("gene_id").loc[ours.index]
     assert np.nanmax(np.abs(ours["log2FoldChange"] - expected["log2FoldChange"])) < 1e-4
     difference = np.abs(ours["log2FoldChange_shrunk"] - expected["log2FoldChange_shrunk"])
     assert difference.max() < 0.01 and difference.median() < 1e-3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED, requires_shared
+from conftest import SHARED, de_settings, requires_shared, vst_settings
 
 from resistseq.deseq import Contrast, coefficient_name, model_metadata, normalise_and_vst, run_deseq2
 from resistseq.errors import WorkflowInputError
@@ -34,7 +34,8 @@ def synthetic():
 )
 def test_results_match_r_deseq2(synthetic, case, design, tolerance):
     counts, samples = synthetic
-    ours = run_deseq2(counts, samples, design, Contrast("B_vs_A", "condition", "A", "B")).set_index("gene_id")
+    ours = run_deseq2(counts, samples, Contrast("B_vs_A", "condition", "A", "B"), de_settings(design)).table
+    ours = ours.set_index("gene_id")
     r = pd.read_csv(REFERENCE / "tests" / "data" / case / "r_test_res.csv", index_col=0)
     ours = ours.loc[r.index]
     for column in ["baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]:
@@ -50,7 +51,7 @@ def test_results_match_r_deseq2(synthetic, case, design, tolerance):
 @requires_shared
 def test_size_factors_and_vst_match_r(synthetic):
     counts, samples = synthetic
-    result = normalise_and_vst(counts, samples, "~ condition", blind=True)
+    result = normalise_and_vst(counts, samples, vst_settings("~ condition", blind=True))
     r_size = pd.read_csv(REFERENCE / "tests" / "data" / "single_factor" / "r_test_size_factors.csv", index_col=0)
     assert relative_error(result.size_factors, r_size.iloc[:, 0].set_axis(result.size_factors.index)) < 1e-6
     r_vst = pd.read_csv(REFERENCE / "tests" / "data" / "single_factor" / "r_vst.csv", index_col=0)
@@ -84,8 +85,9 @@ def small_dataset(seed: int = 3, genes: int = 300):
 
 def test_swapping_reference_and_target_flips_the_fold_change():
     counts, samples = small_dataset()
-    forward = run_deseq2(counts, samples, "~ condition", Contrast("r_vs_p", "condition", "parental", "resistant"))
-    backward = run_deseq2(counts, samples, "~ condition", Contrast("p_vs_r", "condition", "resistant", "parental"))
+    settings = de_settings("~ condition")
+    forward = run_deseq2(counts, samples, Contrast("r_vs_p", "condition", "parental", "resistant"), settings).table
+    backward = run_deseq2(counts, samples, Contrast("p_vs_r", "condition", "resistant", "parental"), settings).table
     forward, backward = forward.set_index("gene_id"), backward.set_index("gene_id").loc[forward["gene_id"]]
     assert np.allclose(forward["log2FoldChange"], -backward["log2FoldChange"], atol=1e-6)
     # Refitting with the other reference level converges to the same optimum within ~1e-5 relative.
@@ -102,10 +104,10 @@ def test_batch_covariate_design_and_gene_names():
     table = run_deseq2(
         counts,
         samples,
-        "~ batch + condition",
         Contrast("r_vs_p", "condition", "parental", "resistant"),
+        de_settings("~ batch + condition"),
         annotation=annotation,
-    ).set_index("gene_id")
+    ).table.set_index("gene_id")
     assert table.loc["g000", "gene_name"] == "ERBB2" and table.loc["g002", "gene_name"] == "g002"
     # Sorted by padj with NA last.
     padj = table["padj"].to_numpy()
@@ -126,17 +128,19 @@ def test_reference_level_comes_first_in_the_model():
 def test_reruns_and_thread_counts_give_identical_results():
     counts, samples = small_dataset(seed=5)
     contrast = Contrast("r_vs_p", "condition", "parental", "resistant")
-    one = run_deseq2(counts, samples, "~ condition", contrast, n_cpus=1)
-    two = run_deseq2(counts, samples, "~ condition", contrast, n_cpus=2)
-    pd.testing.assert_frame_equal(one, two)
+    one = run_deseq2(counts, samples, contrast, de_settings("~ condition", n_cpus=1))
+    two = run_deseq2(counts, samples, contrast, de_settings("~ condition", n_cpus=2))
+    pd.testing.assert_frame_equal(one.table, two.table)
+    pd.testing.assert_frame_equal(one.dispersions, two.dispersions)
+    assert one.summary == two.summary
 
 
 @requires_shared
 def test_dispersion_table_matches_r_and_leaves_results_unchanged(synthetic):
     counts, samples = synthetic
     contrast = Contrast("B_vs_A", "condition", "A", "B")
-    results, dispersions = run_deseq2(counts, samples, "~ condition", contrast, with_dispersions=True)
-    pd.testing.assert_frame_equal(results, run_deseq2(counts, samples, "~ condition", contrast))
+    result = run_deseq2(counts, samples, contrast, de_settings("~ condition"))
+    results, dispersions = result.table, result.dispersions
     assert list(dispersions.columns) == [
         "gene_id",
         "baseMean",

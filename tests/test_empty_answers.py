@@ -14,7 +14,7 @@ from resistseq.de_figures import plot_enrichment_dots, plot_top_de_heatmap
 from resistseq.errors import WorkflowInputError
 from resistseq.genesets import dropped_statement, set_coverage
 from resistseq.gsea import GSEA_COLUMNS, RUNNING_COLUMNS, gsea_table, running_scores, sets_to_test
-from resistseq.methods import gsea_outcome, methods_markdown
+from resistseq.methods import MethodsInputs, gsea_outcome, methods_markdown
 from resistseq.ora import ORA_COLUMNS, ora_table
 from resistseq.plots import plot_ma, plot_running_scores, plot_volcano, significance_summary
 from resistseq.qc import flag_outliers, sample_distances
@@ -210,26 +210,52 @@ def test_methods_say_no_gene_and_no_set_passed(null_results):
     gsea = pd.DataFrame({"term": ["A", "B"], "fdr": [0.2, 0.04]})
     assert gsea_outcome(gsea, None, 0.05) == "2 gene sets tested; 1 with FDR < 0.05"
     assert gsea_outcome(gsea, None, 0.01) == "2 gene sets tested; no gene set with FDR < 0.01"
+    # The DE rule's run summary of these results: 30 genes, none pre-filtered or filtered, no outlier.
+    summary = {
+        "engine": {"backend": "vectorised", "r_compatible": True, "pydeseq2_version": "1.0"},
+        "settings": {
+            "design": "~ batch + condition",
+            "alpha": 0.05,
+            "cooks_filter": True,
+            "independent_filter": True,
+            "shrink_lfc": True,
+            "backend": "vectorised",
+            "r_compatible": True,
+            "prefilter": {"min_count": 0, "min_samples": None, "min_samples_applied": None},
+        },
+        "genes": {"in": 30, "prefiltered_out": 0, "with_pvalue": 30, "independent_filtered": 0, "with_padj": 30},
+        "independent_filtering_basemean_threshold": 0.0,
+        "cooks": {"outliers": 0, "refitted_genes": 0},
+        "shrinkage": {"method": "apeGLM", "coefficient": "condition[T.resistant]"},
+        "fallbacks": {},
+    }
     text = methods_markdown(
-        versions=dict.fromkeys(["pytximport", "pydeseq2", "gseapy"], "1.0"),
-        snakemake_version="9",
-        python_version="3.11",
-        quantification_format="salmon",
-        counts_from_abundance="no",
-        samples=pd.DataFrame({"sample": SAMPLES, "condition": ["parental"] * 3 + ["resistant"] * 3}),
-        design="~ batch + condition",
-        contrasts=[{"name": "rvp", "variable": "condition", "reference": "parental", "target": "resistant"}],
-        deseq2={"alpha": 0.05, "independent_filter": True, "cooks_filter": True, "shrink_lfc": True, "vst_blind": True},
-        enrichment={"min_size": 10, "max_size": 100, "min_coverage": 0.5},
-        gsea_settings={"rvp": {"permutations": 1000, "seed": 1, "gseapy_version": "1.0"}},
-        de_results={"rvp": null_results},
-        geneset_files=[("a.gmt", "0" * 64)],
-        outlier_ratio=2,
-        gsea_results={"rvp": pd.DataFrame(columns=GSEA_COLUMNS)},
-        coverages={"rvp": coverage},
-        gsea_fdr=0.05,
+        MethodsInputs(
+            versions=dict.fromkeys(["pytximport", "pydeseq2", "gseapy"], "1.0"),
+            snakemake_version="9",
+            python_version="3.11",
+            quantification={"format": "salmon", "counts_from_abundance": "no"},
+            samples=pd.DataFrame({"sample": SAMPLES, "condition": ["parental"] * 3 + ["resistant"] * 3}),
+            design="~ batch + condition",
+            contrasts=[{"name": "rvp", "variable": "condition", "reference": "parental", "target": "resistant"}],
+            de_summaries={"rvp": summary},
+            de_results={"rvp": null_results},
+            vst_blind=True,
+            vst_engine={"backend": "vectorised", "r_compatible": True},
+            pca_genes=500,
+            outlier_ratio=2,
+            enrichment={"min_size": 10, "max_size": 100, "min_coverage": 0.5},
+            gsea_settings={"rvp": {"permutations": 1000, "seed": 1, "gseapy_version": "1.0"}},
+            geneset_files=[("a.gmt", "0" * 64)],
+            gsea_results={"rvp": pd.DataFrame(columns=GSEA_COLUMNS)},
+            coverages={"rvp": coverage},
+            gsea_fdr=0.05,
+        )
     )
-    assert "- rvp: 30 genes, 30 with an adjusted p-value; no gene at padj < 0.05." in text
+    assert (
+        "- rvp: 30 genes, 30 with a p-value, none removed by independent filtering; 30 with an adjusted p-value; "
+        "no gene at padj < 0.05." in text
+    )
     assert "- rvp: GSEA was not run, no gene set could be tested (every gene set was dropped: SMALL" in text
 
 

@@ -1,7 +1,7 @@
 """The workflow's DE functions against R DESeq2 on PyDESeq2's shared references and on real nf-core data.
 
-Every case runs ``resistseq.deseq.run_deseq2`` (with the dispersion table it returns) / ``normalise_and_vst``
-(the code the workflow's rules call), never PyDESeq2 directly, and compares with R DESeq2 1.34's outputs in
+Every case runs ``resistseq.deseq.run_deseq2`` (its table and dispersions) / ``normalise_and_vst`` (the code
+the workflow's rules call), never PyDESeq2 directly, and compares with R DESeq2 1.34's outputs in
 ../shared/data/pydeseq2_reference (upstream tolerance: relative error < 0.02, < 0.04 for the
 multi-factor cases; NaN patterns equal). docs/validation.md lists the measured agreement.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED, requires_shared
+from conftest import SHARED, de_settings, requires_shared, vst_settings
 from threadpoolctl import threadpool_limits
 
 from resistseq.deseq import Contrast, normalise_and_vst, run_deseq2
@@ -110,7 +110,7 @@ DESIGNS = {
 )
 def test_wald_results_match_r(case, outliers, result_file, tolerance):
     counts, samples = case_data(case, outliers)
-    ours = run_deseq2(counts, samples, DESIGNS[case], B_VS_A).set_index("gene_id")
+    ours = run_deseq2(counts, samples, B_VS_A, de_settings(DESIGNS[case])).table.set_index("gene_id")
     r = read_r(case, result_file)
     ours = ours.loc[r.index]
     for column in RESULT_COLUMNS:
@@ -120,7 +120,8 @@ def test_wald_results_match_r(case, outliers, result_file, tolerance):
 
 def test_results_without_independent_filtering_match_r():
     counts, samples = synthetic()
-    ours = run_deseq2(counts, samples, "~ condition", B_VS_A, independent_filter=False).set_index("gene_id")
+    ours = run_deseq2(counts, samples, B_VS_A, de_settings("~ condition", independent_filter=False)).table
+    ours = ours.set_index("gene_id")
     r = read_r("single_factor", "r_test_res_no_independent_filtering.csv")
     for column in RESULT_COLUMNS:
         assert relative_error(ours.loc[r.index, column], r[column]) < 0.02, column
@@ -147,7 +148,7 @@ def test_results_without_independent_filtering_match_r():
 )
 def test_apeglm_shrunken_lfc_matches_r(case, tolerance, se_tolerance, r_short_of_map):
     counts, samples = case_data(case)
-    ours = run_deseq2(counts, samples, DESIGNS[case], B_VS_A).set_index("gene_id")
+    ours = run_deseq2(counts, samples, B_VS_A, de_settings(DESIGNS[case])).table.set_index("gene_id")
     shrunk = read_r(case, "r_test_lfc_shrink_res.csv")
     ours = ours.loc[shrunk.index]
     converged = shrunk.index.difference(r_short_of_map)
@@ -172,8 +173,7 @@ def test_apeglm_shrunken_lfc_matches_r(case, tolerance, se_tolerance, r_short_of
 )
 def test_dispersions_match_r(case, tolerance):
     counts, samples = case_data(case)
-    _, dispersions = run_deseq2(counts, samples, DESIGNS[case], B_VS_A, with_dispersions=True)
-    ours = dispersions.set_index("gene_id")
+    ours = run_deseq2(counts, samples, B_VS_A, de_settings(DESIGNS[case])).dispersions.set_index("gene_id")
     r = read_r(case, "r_test_dispersions.csv").iloc[:, 0]
     assert relative_error(ours.loc[r.index, "dispersion_final"], r) < tolerance
     assert (ours.loc[r.index, "dispersion_final"].isna() == r.isna()).all()
@@ -183,7 +183,7 @@ def test_dispersions_match_r(case, tolerance):
 @pytest.mark.parametrize("case", ["single_factor", "multi_factor", "wide", "continuous", "large_counts"])
 def test_size_factors_match_r(case):
     counts, samples = case_data(case)
-    ours = normalise_and_vst(counts, samples, DESIGNS[case]).size_factors
+    ours = normalise_and_vst(counts, samples, vst_settings(DESIGNS[case])).size_factors
     r = read_r(case, "r_test_size_factors.csv").iloc[:, 0]
     if case == "large_counts":
         r.index = ours.index  # R wrote these with the sample names of its own data frame
@@ -193,7 +193,7 @@ def test_size_factors_match_r(case):
 @pytest.mark.parametrize(("blind", "r_file"), [(True, "r_vst.csv"), (False, "r_vst_with_design.csv")])
 def test_vst_matches_r(blind, r_file):
     counts, samples = synthetic()
-    vst = normalise_and_vst(counts, samples, "~ condition", blind=blind).vst
+    vst = normalise_and_vst(counts, samples, vst_settings("~ condition", blind=blind)).vst
     r = read_r("single_factor", r_file)
     ours = vst.loc[r.index, r.columns].to_numpy()
     # Upstream tolerance 0.02; measured max relative error 1.6e-5 (blind) and 2.4e-5 (with design).
@@ -206,7 +206,7 @@ def test_continuous_covariate_adjusts_the_condition_contrast():
     baseMean, dispersions (above), and which genes Cook's filtering leaves without a p-value."""
     for outliers, result_file in [(False, "r_test_res.csv"), (True, "r_test_res_outliers.csv")]:
         counts, samples = case_data("continuous", outliers)
-        ours = run_deseq2(counts, samples, DESIGNS["continuous"], B_VS_A).set_index("gene_id")
+        ours = run_deseq2(counts, samples, B_VS_A, de_settings(DESIGNS["continuous"])).table.set_index("gene_id")
         r = read_r("continuous", result_file)
         ours = ours.loc[r.index]
         assert relative_error(ours["baseMean"], r["baseMean"]) < 1e-6
@@ -219,7 +219,7 @@ def test_large_counts_match_r():
     p-values are compared on the log scale because g3's is 1e-25 (measured |delta log10 p| 0.002
     there, < 1e-4 for the other four; DefaultInference 0.57 on g3, 0.079 on g5)."""
     counts, samples = case_data("large_counts")
-    ours = run_deseq2(counts, samples, "~ condition", B_VS_A).set_index("gene_id")
+    ours = run_deseq2(counts, samples, B_VS_A, de_settings("~ condition")).table.set_index("gene_id")
     r = read_r("large_counts", "r_test_res.csv")
     ours = ours.loc[r.index]
     assert relative_error(ours["baseMean"], r["baseMean"]) < 1e-6
@@ -250,8 +250,8 @@ def nfcore_results(nfcore):
     counts, samples, r = nfcore
     contrast = Contrast("hND6_vs_mCherry", "treatment", "mCherry", "hND6")
     return {
-        alpha: run_deseq2(counts, samples, "~ treatment", contrast, alpha=alpha, shrink_lfc=False)
-        .set_index("gene_id")
+        alpha: run_deseq2(counts, samples, contrast, de_settings("~ treatment", alpha=alpha, shrink_lfc=False))
+        .table.set_index("gene_id")
         .loc[r.index]
         for alpha in (0.05, 0.1)
     }

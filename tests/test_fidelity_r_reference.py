@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLE_DATA, SHARED, requires_shared
+from conftest import EXAMPLE_DATA, SHARED, de_settings, requires_shared, vst_settings
 from scipy.special import polygamma
 from threadpoolctl import threadpool_limits
 
@@ -89,8 +89,9 @@ def example():
     paths = {sample: str(EXAMPLE_DATA / sample / "quant.sf.gz") for sample in sheet.index}
     counts = import_gene_counts(paths, "salmon", tx2gene_path=str(EXAMPLE_DATA / "tx2gene.tsv")).counts
     contrast = Contrast("resistant_vs_parental", "condition", "parental", "resistant")
-    results, dispersions = run_deseq2(counts, sheet, "~ condition", contrast, with_dispersions=True)
-    return counts, sheet, results.set_index("gene_id"), dispersions.set_index("gene_id")
+    result = run_deseq2(counts, sheet, contrast, de_settings("~ condition"))
+    results, dispersions = result.table.set_index("gene_id"), result.dispersions.set_index("gene_id")
+    return counts, sheet, results, dispersions
 
 
 def test_example_import_equals_r_tximport(example):
@@ -115,14 +116,14 @@ def test_example_deseq2_matches_r(example):
     assert figures["jaccard"] == 1.0 and figures["significant_r"] == 225
     errors = dispersion_error(dispersions, r)
     assert errors.median() < 1e-3 and errors.max() < 0.02
-    size_factors = normalise_and_vst(counts, sheet, "~ condition").size_factors
+    size_factors = normalise_and_vst(counts, sheet, vst_settings("~ condition")).size_factors
     r_size = read("example_size_factors.tsv")["size_factor"]
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
 
 
 def test_example_vst_matches_r(example):
     counts, sheet = example[0], example[1]
-    vst = normalise_and_vst(counts, sheet, "~ condition", blind=True).vst
+    vst = normalise_and_vst(counts, sheet, vst_settings("~ condition", blind=True)).vst
     r = read("example_vst.tsv.gz")
     ours = vst.loc[r.index, r.columns].to_numpy()
     # Measured max relative error 2.2e-3 (max absolute 0.0094 on a log2 scale).
@@ -144,16 +145,15 @@ def airway():
     # R fitted every 5th gene with >= 10 reads (3,855 genes); the test fits the same genes.
     counts = import_gene_counts(paths, "kallisto", tx2gene_path=str(tx2gene)).counts.loc[r.index]
     contrast = Contrast("treated_vs_control", "dex", "control", "treated")
-    results, dispersions = run_deseq2(
-        counts, sheet, "~ celltype + dex", contrast, shrink_lfc=False, with_dispersions=True
-    )
-    return counts, sheet, results.set_index("gene_id"), dispersions.set_index("gene_id"), r
+    result = run_deseq2(counts, sheet, contrast, de_settings("~ celltype + dex", shrink_lfc=False))
+    results, dispersions = result.table.set_index("gene_id"), result.dispersions.set_index("gene_id")
+    return counts, sheet, results, dispersions, r
 
 
 @requires_shared
 def test_airway_size_factors_base_mean_and_trend_match_r(airway):
     counts, sheet, results, dispersions, r = airway
-    size_factors = normalise_and_vst(counts, sheet, "~ celltype + dex").size_factors
+    size_factors = normalise_and_vst(counts, sheet, vst_settings("~ celltype + dex")).size_factors
     r_size = read("airway_kallisto_size_factors.tsv")["size_factor"]
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
     assert agreement(results, r)["baseMean"] < 1e-6
@@ -243,10 +243,8 @@ def test_count_matrix_and_featurecounts_give_the_same_counts(pasilla):
 def test_count_matrix_deseq2_matches_r(pasilla):
     sheet, counts, _, r = pasilla
     contrast = Contrast("treated_vs_untreated", "condition", "untreated", "treated")
-    results, dispersions = run_deseq2(
-        counts, sheet, "~ type + condition", contrast, shrink_lfc=False, with_dispersions=True
-    )
-    results, dispersions = results.set_index("gene_id"), dispersions.set_index("gene_id")
+    result = run_deseq2(counts, sheet, contrast, de_settings("~ type + condition", shrink_lfc=False))
+    results = result.table.set_index("gene_id")
     figures = agreement(results, r)
     # Measured: baseMean 4.9e-7; LFC correlation 1.0000, max |delta| 0.051; Spearman of p 0.9999;
     # Cook's NA pattern identical; 349 vs 347 genes at padj < 0.05, Jaccard 0.994 (PyDESeq2's
@@ -256,11 +254,12 @@ def test_count_matrix_deseq2_matches_r(pasilla):
     assert figures["pvalue_spearman"] > 0.99
     assert figures["pvalue_na_mismatch"] == 0
     assert figures["jaccard"] > 0.98
-    size_factors = normalise_and_vst(counts, sheet, "~ type + condition").size_factors
+    size_factors = normalise_and_vst(counts, sheet, vst_settings("~ type + condition")).size_factors
     r_size = read("pasilla_matrix_size_factors.tsv")["size_factor"]
     assert np.max(np.abs(size_factors / r_size.loc[size_factors.index] - 1)) < 1e-6
     # 4 residual degrees of freedom, so both use the MAD prior. Measured: trend within 2.2 % of R's,
     # final dispersions a median 1.5 % off (PyDESeq2's DefaultInference: 20 %, 7 %).
+    dispersions = result.dispersions.set_index("gene_id")
     trend = r_trend("pasilla_matrix", r["baseMean"])
     assert np.max(np.abs(dispersions.loc[r.index, "dispersion_trend"] / trend - 1)) < 0.04
     assert dispersion_error(dispersions, r).median() < 0.03

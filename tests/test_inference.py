@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PROJECT, SHARED, requires_shared
+from conftest import PROJECT, SHARED, de_settings, requires_shared, vst_settings
 from pydeseq2 import utils
 from pydeseq2.ds import DeseqStats
 from simulation import make_example_counts
@@ -192,11 +192,18 @@ def test_prefilter_keeps_genes_with_enough_counts_in_the_smallest_group():
 def test_prefiltered_genes_stay_in_the_results_with_na_statistics():
     counts, sheet = make_example_counts(200, 6, seed=3, intercept_mean=3)
     contrast = Contrast("b_vs_a", "condition", "A", "B")
-    table = run_deseq2(counts, sheet, "~ condition", contrast, min_count=10).set_index("gene_id")
+    filtered = run_deseq2(counts, sheet, contrast, de_settings("~ condition", min_count=10))
+    table = filtered.table.set_index("gene_id")
     removed = ~genes_to_model(counts, sheet, "condition", 10)
     assert 20 < removed.sum() < 150 and len(table) == len(counts)
     assert table.loc[removed[removed].index, ["log2FoldChange", "pvalue", "padj"]].isna().all().all()
-    unfiltered = run_deseq2(counts, sheet, "~ condition", contrast, min_count=0).set_index("gene_id")
+    # The run summary counts the same genes, with the smallest group (3) as min_samples.
+    assert filtered.summary["genes"]["prefiltered_out"] == removed.sum()
+    assert filtered.summary["settings"]["prefilter"] == {"min_count": 10, "min_samples": None, "min_samples_applied": 3}
+    unfiltered = run_deseq2(counts, sheet, contrast, de_settings("~ condition", min_count=0))
+    assert unfiltered.summary["genes"]["prefiltered_out"] == 0
+    assert unfiltered.summary["settings"]["prefilter"]["min_samples_applied"] is None
+    unfiltered = unfiltered.table.set_index("gene_id")
     # Their baseMean is still reported; size factors come from the kept genes (as when filtering before
     # DESeq() in R), which on this tiny table moves them by up to ~8 %.
     gone = removed[removed].index
@@ -208,7 +215,8 @@ def test_prefiltered_genes_stay_in_the_results_with_na_statistics():
 @pytest.mark.parametrize("backend", ["vectorised", "pydeseq2"])
 def test_vst_comes_from_the_configured_backend(backend):
     counts, sheet = make_example_counts(300, 6, seed=5)
-    result = normalise_and_vst(counts, sheet, "~ condition", blind=True, backend=backend, r_compatible=True)
+    settings = vst_settings("~ condition", blind=True, backend=backend, r_compatible=True)
+    result = normalise_and_vst(counts, sheet, settings)
     dataset_class, inference = backend_dataset(backend, n_cpus=1, r_compatible=True)
     dds = dataset_class(
         counts=counts.T, metadata=sheet[["condition"]], design="~condition", inference=inference, quiet=True
@@ -217,7 +225,8 @@ def test_vst_comes_from_the_configured_backend(backend):
     expected = pd.DataFrame(dds.layers["vst_counts"], index=counts.columns, columns=counts.index).T
     assert np.allclose(result.vst.to_numpy(), expected.to_numpy(), rtol=1e-12)
     # The two engines fit different VST trends here (R's trend fit vs PyDESeq2's), so the choice matters.
-    other = normalise_and_vst(counts, sheet, "~ condition", backend=({"vectorised", "pydeseq2"} - {backend}).pop())
+    other_backend = ({"vectorised", "pydeseq2"} - {backend}).pop()
+    other = normalise_and_vst(counts, sheet, vst_settings("~ condition", backend=other_backend))
     assert np.abs(other.vst.to_numpy() - result.vst.to_numpy()).max() > 1e-4
 
 

@@ -14,14 +14,13 @@ from scipy import stats
 
 from resistseq.diagnostics import (
     chosen_genes,
-    filtering_summary,
     pc_associations,
     plot_gene_counts,
     plot_pc_associations,
     plot_pvalue_histogram,
     plot_scree,
 )
-from resistseq.filtering import independent_filtering
+from resistseq.filtering import filtering_summary, independent_filtering
 from resistseq.interactive import (
     BACKGROUND_LIMIT,
     PVALUE_FLOOR,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import de_settings
 from contrast_cases import R_CONTRASTS, groups5, outliers
 from test_fidelity_r_reference import agreement
 from threadpoolctl import threadpool_limits
@@ -29,7 +30,7 @@ def inputs():
 def lrt(inputs):
     spec = ContrastSpec.from_config({"name": "any_batch", "test": "lrt", "reduced": "~ condition"}, DESIGN)
     with threadpool_limits(limits=1):
-        return run_lrt(*inputs, spec)[0].set_index("gene_id")
+        return run_lrt(*inputs, spec, de_settings(DESIGN)).table.set_index("gene_id")
 
 
 def test_lrt_across_five_groups_matches_r(lrt):
@@ -68,7 +69,7 @@ def test_lrt_statistic_is_the_deviance_difference(lrt):
 def test_reduced_design_must_be_nested(inputs):
     spec = ContrastSpec.from_config({"name": "wrong", "test": "lrt", "reduced": "~ batch + condition"}, DESIGN)
     with threadpool_limits(limits=1), pytest.raises(WorkflowInputError, match="not nested"):
-        run_lrt(*inputs, spec)
+        run_lrt(*inputs, spec, de_settings(DESIGN))
 
 
 def test_lrt_with_replaced_cooks_outliers_matches_r():
@@ -79,7 +80,8 @@ def test_lrt_with_replaced_cooks_outliers_matches_r():
     counts, samples = outliers()
     spec = ContrastSpec.from_config({"name": "any", "test": "lrt", "reduced": "~ 1"}, "~ condition")
     with threadpool_limits(limits=1):
-        ours = run_lrt(counts, samples.set_index("sample", drop=False), spec)[0].set_index("gene_id")
+        ours = run_lrt(counts, samples.set_index("sample", drop=False), spec, de_settings("~ condition")).table
+        ours = ours.set_index("gene_id")
     r = pd.read_csv(R_CONTRASTS / "outliers_lrt.tsv.gz", sep="\t", index_col=0)
     figures = agreement(ours, r)
     assert figures["baseMean"] < 1e-6 and figures["lfc_max_abs"] < 0.05

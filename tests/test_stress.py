@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import de_settings, vst_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydeseq2 import utils
@@ -44,7 +45,7 @@ def test_null_study_with_a_replicate_batch_completes():
     # eigvalsh raised "Eigenvalues did not converge" (this dataset, before the fix).
     simulation = simulate_counts(0, genes=3000, replicates=4, changed=0, batch_sd=0.5)
     sheet = simulation.samples.assign(replicate=[f"r{i % 4 + 1}" for i in range(8)])
-    results = quietly(run_deseq2, simulation.counts, sheet, "~ replicate + condition", CONTRAST)
+    results = quietly(run_deseq2, simulation.counts, sheet, CONTRAST, de_settings("~ replicate + condition")).table
     assert len(results) == 3000
     assert_finite_where_defined(results)
     assert results["pvalue"].notna().mean() > 0.98
@@ -57,9 +58,9 @@ def test_a_sample_without_counts_is_an_input_error_naming_it():
     counts = simulation.counts.copy()
     counts["R2"] = 0
     with pytest.raises(WorkflowInputError, match=r"R2 have no counts \(library size 0"):
-        run_deseq2(counts, simulation.samples, "~ condition", CONTRAST)
+        run_deseq2(counts, simulation.samples, CONTRAST, de_settings("~ condition"))
     with pytest.raises(WorkflowInputError, match="R2 have no counts"):
-        normalise_and_vst(counts, simulation.samples, "~ condition")
+        normalise_and_vst(counts, simulation.samples, vst_settings("~ condition"))
 
 
 # 30 fixed datasets of bench/stress.py, cut to 150 genes: every design, 2-10 replicates, null to
@@ -70,7 +71,8 @@ STRESS_SEEDS = range(1, 31)
 @pytest.mark.parametrize("seed", STRESS_SEEDS)
 def test_stress_case_completes_with_finite_statistics(seed):
     case = stress_case(seed, max_genes=150)
-    results = quietly(run_deseq2, case.simulation.counts, case.simulation.samples, case.design, CONTRAST)
+    results = quietly(run_deseq2, case.simulation.counts, case.simulation.samples, CONTRAST, de_settings(case.design))
+    results = results.table
     assert list(results.columns[:2]) == ["gene_id", "gene_name"] and len(results) == 150
     assert_finite_where_defined(results)
     assert results["pvalue"].notna().mean() > 0.75
@@ -100,9 +102,10 @@ AGREEMENT_SEEDS = [4, 7, 8]
 @pytest.mark.parametrize("seed", AGREEMENT_SEEDS)
 def test_stress_case_agrees_with_stock_pydeseq2(seed):
     case = stress_case(seed, max_genes=150)
-    data = (case.simulation.counts, case.simulation.samples, case.design, CONTRAST)
-    ours = quietly(run_deseq2, *data, r_compatible=False).set_index("gene_id")
-    stock = quietly(run_deseq2, *data, backend="pydeseq2").set_index("gene_id").loc[ours.index]
+    data = (case.simulation.counts, case.simulation.samples, CONTRAST)
+    ours = quietly(run_deseq2, *data, de_settings(case.design, r_compatible=False)).table.set_index("gene_id")
+    stock = quietly(run_deseq2, *data, de_settings(case.design, backend="pydeseq2")).table
+    stock = stock.set_index("gene_id").loc[ours.index]
     expressed = stock["baseMean"] >= 1
     for column in ["log2FoldChange", "lfcSE", "pvalue", "padj"]:
         assert (stock[column].isna() == ours[column].isna()).all(), column
@@ -241,7 +244,7 @@ def count_tables(draw):
 def test_property_no_crash_and_finite_statistics_on_small_tables(table):
     counts, sheet = table
     try:
-        results = quietly(run_deseq2, counts, sheet, "~ condition", CONTRAST)
+        results = quietly(run_deseq2, counts, sheet, CONTRAST, de_settings("~ condition")).table
     except WorkflowInputError as error:
         # The only acceptable refusal: a sample without counts, named in the message.
         assert (counts.sum(axis=0) == 0).any() and "no counts" in str(error)

@@ -7,6 +7,7 @@ directory moved there because relative paths are read from it.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import os
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 import yaml
 
 from resistseq.errors import WorkflowInputError
-from resistseq.validation import check_inputs, load_yaml
+from resistseq.validation import check_inputs, load_yaml, resolve_config
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("RESISTSEQ_SHARED") or Path(__file__).resolve().parents[2] / "shared")
@@ -115,7 +116,23 @@ def test_unknown_quantification_format_names_the_key(config):
 def test_unquoted_yaml_no_means_counts_from_abundance_no(config):
     config["quantification"].update(yaml.safe_load("counts_from_abundance: no"))
     check_inputs(config, CONFIG_SCHEMA, SHEET_SCHEMA, LABEL)
-    assert config["quantification"]["counts_from_abundance"] == "no"
+    assert config["quantification"]["counts_from_abundance"] is False  # the checks leave the config as written
+    assert resolve_config(config, CONFIG_SCHEMA)["quantification"]["counts_from_abundance"] == "no"
+
+
+def test_resolved_config_has_the_schema_defaults_and_leaves_the_input_alone(config):
+    written = copy.deepcopy(config)
+    config["deseq2"] = {"alpha": 0.1, "prefilter": {"min_samples": 2}}
+    resolved = resolve_config(config, CONFIG_SCHEMA)
+    assert config == {**written, "deseq2": {"alpha": 0.1, "prefilter": {"min_samples": 2}}}
+    # Set values kept, absent ones from the schema, nested blocks included.
+    assert resolved["deseq2"]["alpha"] == 0.1 and resolved["deseq2"]["prefilter"] == {"min_count": 10, "min_samples": 2}
+    assert resolved["deseq2"]["backend"] == "vectorised" and resolved["enrichment"]["permutations"] == 1000
+    assert resolved["quantification"]["counts_from_abundance"] == "length_scaled_tpm"
+    assert resolve_config(resolved, CONFIG_SCHEMA) == resolved
+    # The schema's default objects are copied, not shared between resolved configs.
+    resolved["qc"]["outlier_distance_ratio"] = 99
+    assert resolve_config(written, CONFIG_SCHEMA)["qc"]["outlier_distance_ratio"] == 2
 
 
 def test_salmon_without_tx2gene(config):

@@ -211,6 +211,19 @@ def test_qc_tables_and_methods_come_from_the_run(results):
     assert set(dispersions["gene_id"]) == modelled and len(modelled) == 2044  # 123 of 2,167 pre-filtered
     methods = (results / "methods.md").read_text()
     assert "PyDESeq2 0.5.4" in methods and "gseapy 1.3.1" in methods and "design `~ condition`" in methods
+    # The engine and the pre-filter as the DE rule recorded them (results/de/{contrast}/summary.json).
+    summary = json.loads((results / "de" / CONTRAST / "summary.json").read_text())
+    assert summary["engine"] == {"backend": "vectorised", "r_compatible": True, "pydeseq2_version": "0.5.4"}
+    assert summary["genes"]["prefiltered_out"] == 123 and summary["genes"]["modelled"] == 2044
+    assert "The model was fitted by this workflow's vectorised inference (resistseq.inference)" in methods
+    assert "DefaultInference" not in methods
+    assert "genes without at least 10 counts in at least 3 samples (the smallest group's size)" in methods
+    assert "kept in the tables with NA statistics: 123 of 2167 genes." in methods
+    assert f"{summary['genes']['with_padj']} with an adjusted p-value" in methods
+    filtering = pd.read_csv(results / "qc" / CONTRAST / "independent_filtering.tsv", sep="\t").iloc[0]
+    assert summary["independent_filtering_basemean_threshold"] == filtering["basemean_threshold"]
+    assert summary["genes"]["independent_filtered"] == filtering["genes_filtered"]
+    assert "principal components used the 500 most variable genes" in methods
     assert "1000 gene-set permutations, random seed 20161001" in methods
     table = pd.read_csv(results / "de" / CONTRAST / "deseq2.tsv", sep="\t")
     called = table[table["padj"] < 0.05]

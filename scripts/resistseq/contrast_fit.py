@@ -5,6 +5,8 @@ threshold tests on the contrast, apeGLM shrinkage of the contrast, and the rule'
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,26 +22,20 @@ from resistseq.contrasts import (
     threshold_test,
 )
 
+if TYPE_CHECKING:
+    from resistseq.deseq import DEResult, DESettings
 
-def fit_model(counts: pd.DataFrame, samples: pd.DataFrame, spec: ContrastSpec, settings: Mapping):
-    """(DeseqDataSet fitted on the pre-filtered genes, its model frame) for a contrast's design."""
-    from resistseq.deseq import _dataset
-    from resistseq.prefilter import genes_to_model
+
+def fit_model(counts: pd.DataFrame, samples: pd.DataFrame, spec: ContrastSpec, settings: DESettings):
+    """(DeseqDataSet fitted on the pre-filtered genes, its model frame, the pre-filter's min_samples as applied)."""
+    from resistseq.deseq import fit_prefiltered
 
     metadata = contrast_metadata(samples, spec.model_formulas, spec.reference_levels)
-    min_count = settings.get("min_count", 0)
-    min_samples = settings.get("min_samples") or (smallest_cell(metadata, spec.design) if min_count else None)
-    keep = genes_to_model(counts, metadata, "", min_count, min_samples)
-    dds = _dataset(
-        counts[keep],
-        metadata,
-        spec.design,
-        settings.get("n_cpus", 1),
-        settings.get("backend", "vectorised"),
-        settings.get("r_compatible", True),
-    )
-    dds.deseq2()
-    return dds, metadata
+    min_samples = settings.min_samples
+    if settings.min_count and min_samples is None:
+        min_samples = smallest_cell(metadata, spec.design)
+    dds, min_samples = fit_prefiltered(counts, metadata, replace(settings, design=spec.design), min_samples)
+    return dds, metadata, min_samples
 
 
 def wald_stats(dds, contrast: np.ndarray, alpha: float, cooks_filter: bool, independent_filter: bool):
@@ -57,20 +53,6 @@ def wald_stats(dds, contrast: np.ndarray, alpha: float, cooks_filter: bool, inde
     )
     stats.summary()
     return stats
-
-
-def result_table(
-    results: pd.DataFrame, counts: pd.DataFrame, dds, annotation: pd.DataFrame | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(deseq2.tsv rows for every gene of ``counts``, sorted; the fit's dispersion table)."""
-    from resistseq.deseq import RESULT_COLUMNS, dispersion_table, gene_names, sort_results
-    from resistseq.prefilter import add_filtered_genes
-
-    results = add_filtered_genes(results, counts, dds.obs["size_factors"])
-    results.index.name = "gene_id"
-    results = results.reset_index()
-    results["gene_name"] = gene_names(results["gene_id"], annotation)
-    return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
 
 
 def shrink_contrast(stats, contrast: np.ndarray) -> None:
@@ -95,19 +77,17 @@ def run_contrast(
     counts: pd.DataFrame,
     samples: pd.DataFrame,
     spec: ContrastSpec,
+    settings: DESettings,
     annotation: pd.DataFrame | None = None,
-    alpha: float = 0.05,
-    cooks_filter: bool = True,
-    independent_filter: bool = True,
-    shrink_lfc: bool = True,
-    **settings,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """DESeq2 results of a pairwise or coefficients contrast, with its threshold test: (results, dispersions).
+) -> DEResult:
+    """DESeq2 results of a pairwise or coefficients contrast, with its threshold test.
 
-    Same columns as ``deseq.run_deseq2``. ``settings``: n_cpus, backend, r_compatible, min_count,
-    min_samples, as there.
+    As ``deseq.run_deseq2``; the fit uses the contrast's own design (``spec.design``).
     """
-    dds, metadata = fit_model(counts, samples, spec, settings)
+    from resistseq.deseq import de_result
+
+    alpha, cooks_filter, independent_filter = settings.alpha, settings.cooks_filter, settings.independent_filter
+    dds, metadata, min_samples = fit_model(counts, samples, spec, settings)
     vector = contrast_vector(spec, metadata)
     stats = wald_stats(dds, vector, alpha, cooks_filter, independent_filter)
     results = stats.results_df.copy()
@@ -123,27 +103,34 @@ def run_contrast(
     if cooks_filter:
         results.loc[dds.cooks_outlier().to_numpy(), "pvalue"] = np.nan
     results["padj"] = adjusted_pvalues(results["baseMean"], results["pvalue"], alpha, independent_filter)
-    if shrink_lfc:
+    shrunk = None
+    if settings.shrink_lfc:
+        shrunk = "contrast"
         shrink_contrast(stats, vector)
         results["log2FoldChange_shrunk"] = stats.results_df["log2FoldChange"]
         results["lfcSE_shrunk"] = stats.results_df["lfcSE"]
     else:
         results["log2FoldChange_shrunk"] = np.nan
         results["lfcSE_shrunk"] = np.nan
-    return result_table(results, counts, dds, annotation)
+    return de_result(results, counts, dds, replace(settings, design=spec.design), annotation, min_samples, shrunk)
 
 
 def run_general_test(
-    counts: pd.DataFrame, samples: pd.DataFrame, entry: Mapping, design: str, settings: Mapping, logger=None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rule's dispatch for a config entry that ``needs_general_test``: (results, dispersions)."""
+    counts: pd.DataFrame,
+    samples: pd.DataFrame,
+    entry: Mapping,
+    settings: DESettings,
+    annotation: pd.DataFrame | None = None,
+    logger=None,
+) -> DEResult:
+    """The rule's dispatch for a config entry that ``needs_general_test``."""
     from resistseq.lrt import LRT_LFC_NOTE, run_lrt
 
-    spec = ContrastSpec.from_config(entry, design)
+    spec = ContrastSpec.from_config(entry, settings.design)
     if spec.kind == "lrt":
         if logger is not None:
             logger.info("%s: LRT of '%s' against '%s'; %s", spec.name, spec.design, spec.reduced, LRT_LFC_NOTE)
-        return run_lrt(counts, samples, spec, **settings)
+        return run_lrt(counts, samples, spec, settings, annotation)
     if logger is not None:
         logger.info("%s: %s on the design '%s'", spec.name, describe(entry), spec.design)
-    return run_contrast(counts, samples, spec, **settings)
+    return run_contrast(counts, samples, spec, settings, annotation)

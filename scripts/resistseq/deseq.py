@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from resistseq.contrasts import design_variables, sheet_as_model_frame
 from resistseq.errors import WorkflowInputError
-from resistseq.filtering import independent_filtering
+from resistseq.filtering import filtering_summary, independent_filtering
 
 RESULT_COLUMNS = [
     "gene_id",
@@ -104,26 +104,123 @@ def coefficient_name(lfc_columns: pd.Index, contrast: Contrast) -> str:
     return wanted
 
 
+@dataclass(frozen=True)
+class DESettings:
+    """How the DE step fits and tests: the resolved config's ``design`` and ``deseq2`` block, and the threads.
+
+    Built with ``from_config`` from the resolved config (schema defaults filled), or with ``defaults``
+    (the schema's defaults, for tests and benchmarks).
+    """
+
+    design: str
+    alpha: float
+    cooks_filter: bool
+    independent_filter: bool
+    shrink_lfc: bool
+    backend: str
+    r_compatible: bool
+    min_count: int
+    min_samples: int | None
+    n_cpus: int = 1
+
+    # The config's deseq2 keys these settings read (rules pass only these, so other keys leave DE current).
+    CONFIG_KEYS = ("alpha", "cooks_filter", "independent_filter", "shrink_lfc", "backend", "r_compatible", "prefilter")
+
+    @classmethod
+    def from_config(cls, design: str, deseq2: Mapping, n_cpus: int = 1) -> DESettings:
+        """From the resolved config's ``design`` and ``deseq2`` block (at least ``CONFIG_KEYS``)."""
+        return cls(
+            design=design,
+            alpha=deseq2["alpha"],
+            cooks_filter=deseq2["cooks_filter"],
+            independent_filter=deseq2["independent_filter"],
+            shrink_lfc=deseq2["shrink_lfc"],
+            backend=deseq2["backend"],
+            r_compatible=deseq2["r_compatible"],
+            min_count=deseq2["prefilter"]["min_count"],
+            min_samples=deseq2["prefilter"]["min_samples"],
+            n_cpus=n_cpus,
+        )
+
+    @classmethod
+    def defaults(cls, design: str, n_cpus: int = 1, **overrides) -> DESettings:
+        """The config schema's defaults for ``design``, with ``overrides`` (field names of this class)."""
+        from resistseq.schemas import config_defaults
+
+        settings = cls.from_config(design, config_defaults()["deseq2"], n_cpus)
+        return replace(settings, **overrides)
+
+    def recorded(self) -> dict:
+        """The settings a run summary records (threads left out: they change no result)."""
+        return {
+            "design": self.design,
+            "alpha": self.alpha,
+            "cooks_filter": self.cooks_filter,
+            "independent_filter": self.independent_filter,
+            "shrink_lfc": self.shrink_lfc,
+            "backend": self.backend,
+            "r_compatible": self.r_compatible,
+            "prefilter": {"min_count": self.min_count, "min_samples": self.min_samples},
+        }
+
+
+@dataclass(frozen=True)
+class VSTSettings:
+    """How ``normalise_and_vst`` runs: the design, DESeq2's ``blind`` and the engine of the dispersion trend."""
+
+    design: str
+    blind: bool
+    backend: str
+    r_compatible: bool
+    n_cpus: int = 1
+
+    CONFIG_KEYS = ("vst_blind", "backend", "r_compatible")
+
+    @classmethod
+    def from_config(cls, design: str, deseq2: Mapping, n_cpus: int = 1) -> VSTSettings:
+        """From the resolved config's ``design`` and ``deseq2`` block (at least ``CONFIG_KEYS``)."""
+        return cls(design, deseq2["vst_blind"], deseq2["backend"], deseq2["r_compatible"], n_cpus)
+
+    @classmethod
+    def defaults(cls, design: str, n_cpus: int = 1, **overrides) -> VSTSettings:
+        """The config schema's defaults for ``design``, with ``overrides`` (field names of this class)."""
+        from resistseq.schemas import config_defaults
+
+        return replace(cls.from_config(design, config_defaults()["deseq2"], n_cpus), **overrides)
+
+
+@dataclass(frozen=True)
+class DEResult:
+    """One contrast's DE: the results table (``RESULT_COLUMNS``), the fit's dispersion table, the run summary.
+
+    ``summary`` is what ran and what it did (``run_summary``): engine, settings, gene counts at each filter.
+    """
+
+    table: pd.DataFrame
+    dispersions: pd.DataFrame
+    summary: dict
+
+
+def fit_prefiltered(counts: pd.DataFrame, metadata: pd.DataFrame, settings: DESettings, min_samples: int | None):
+    """(DeseqDataSet fitted on the genes that pass the pre-filter, the pre-filter's min_samples as applied)."""
+    from resistseq.prefilter import genes_to_model
+
+    keep = genes_to_model(counts, metadata, "", settings.min_count, min_samples)
+    dds = _dataset(counts[keep], metadata, settings.design, settings.n_cpus, settings.backend, settings.r_compatible)
+    dds.deseq2()
+    return dds, min_samples if settings.min_count else None
+
+
 def run_deseq2(
     counts: pd.DataFrame,
     samples: pd.DataFrame,
-    design: str,
     contrast: Contrast,
+    settings: DESettings,
     annotation: pd.DataFrame | None = None,
-    alpha: float = 0.05,
-    cooks_filter: bool = True,
-    independent_filter: bool = True,
-    shrink_lfc: bool = True,
-    n_cpus: int = 1,
-    backend: str = "vectorised",
-    r_compatible: bool = True,
-    min_count: int = 0,
-    min_samples: int | None = None,
-    with_dispersions: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
-    """DESeq2 results for one contrast, with DESeq2's column names.
+) -> DEResult:
+    """DESeq2 results for one contrast, with DESeq2's column names, its dispersions and a run summary.
 
-    ``backend`` is "vectorised" (``resistseq.inference``; ``r_compatible`` follows
+    ``settings.backend`` is "vectorised" (``resistseq.inference``; ``r_compatible`` follows
     R DESeq2 where PyDESeq2 differs) or "pydeseq2" (PyDESeq2's DefaultInference).
     Genes with fewer than ``min_count`` counts in ``min_samples`` samples (default:
     the smallest compared group) skip the model and get NA statistics.
@@ -131,56 +228,108 @@ def run_deseq2(
     ``counts`` is genes x samples (integers); ``samples`` is the sample sheet
     indexed by sample ID. Adds the apeGLM-shrunken log2 fold change in
     ``log2FoldChange_shrunk`` (and its SE) without touching the MLE columns.
-    With ``with_dispersions``, also returns the fit's ``dispersion_table``.
     """
     from resistseq.inference import BoundedPriorDeseqStats
-    from resistseq.prefilter import add_filtered_genes, genes_to_model
+    from resistseq.prefilter import smallest_group
 
-    metadata = model_metadata(samples, design, contrast)
-    keep = genes_to_model(counts, metadata, contrast.variable, min_count, min_samples)
-    dds = _dataset(counts[keep], metadata, design, n_cpus, backend, r_compatible)
-    dds.deseq2()
+    metadata = model_metadata(samples, settings.design, contrast)
+    min_samples = settings.min_samples
+    if settings.min_count and min_samples is None:
+        min_samples = smallest_group(metadata, contrast.variable)
+    dds, min_samples = fit_prefiltered(counts, metadata, settings, min_samples)
     stats = BoundedPriorDeseqStats(
         dds,
         contrast=[contrast.variable, contrast.target, contrast.reference],
-        alpha=alpha,
-        cooks_filter=cooks_filter,
-        independent_filter=independent_filter,
+        alpha=settings.alpha,
+        cooks_filter=settings.cooks_filter,
+        independent_filter=settings.independent_filter,
         inference=dds.inference,
         quiet=True,
     )
     stats.summary()
     results = stats.results_df.copy()
-    if independent_filter:
+    if settings.independent_filter:
         # As R's results(): PyDESeq2's own lowess can skip the filter R applies (resistseq.filtering).
-        results["padj"] = independent_filtering(results["baseMean"], results["pvalue"], alpha)
-    if shrink_lfc:
-        stats.lfc_shrink(coeff=coefficient_name(stats.LFC.columns, contrast))
+        results["padj"] = independent_filtering(results["baseMean"], results["pvalue"], settings.alpha)
+    shrunk = None
+    if settings.shrink_lfc:
+        shrunk = coefficient_name(stats.LFC.columns, contrast)
+        stats.lfc_shrink(coeff=shrunk)
         results["log2FoldChange_shrunk"] = stats.results_df["log2FoldChange"]
         results["lfcSE_shrunk"] = stats.results_df["lfcSE"]
     else:
         results["log2FoldChange_shrunk"] = np.nan
         results["lfcSE_shrunk"] = np.nan
+    return de_result(results, counts, dds, settings, annotation, min_samples=min_samples, shrunk=shrunk)
+
+
+def de_result(
+    results: pd.DataFrame,
+    counts: pd.DataFrame,
+    dds,
+    settings: DESettings,
+    annotation: pd.DataFrame | None,
+    min_samples: int | None,
+    shrunk: str | None,
+) -> DEResult:
+    """The ``DEResult`` of a fit: rows for every gene of ``counts`` (pre-filtered ones with NA), sorted."""
+    from resistseq.prefilter import add_filtered_genes
+
     results = add_filtered_genes(results, counts, dds.obs["size_factors"])
     results.index.name = "gene_id"
     results = results.reset_index()
     results["gene_name"] = gene_names(results["gene_id"], annotation)
-    if with_dispersions:
-        return sort_results(results[RESULT_COLUMNS]), dispersion_table(dds)
-    return sort_results(results[RESULT_COLUMNS])
+    table = sort_results(results[RESULT_COLUMNS])
+    return DEResult(table, dispersion_table(dds), run_summary(table, dds, settings, min_samples, shrunk))
 
 
-def fit_dispersions(
-    counts: pd.DataFrame, samples: pd.DataFrame, design: str, contrast: Contrast | None = None, n_cpus: int = 1
-) -> pd.DataFrame:
-    """DESeq2's dispersions per gene, fitted as in ``run_deseq2``: gene-wise, trend, MAP and final.
+def engine(backend: str, r_compatible: bool) -> dict:
+    """The engine ``deseq2.backend`` and ``r_compatible`` select (the latter applies to the vectorised one only),
+    with the PyDESeq2 version it runs on."""
+    from importlib.metadata import version
 
-    ``dispersion_final`` is the final value (MAP, or gene-wise when the gene is a dispersion outlier;
-    after the Cook's refit), the one DESeq2's ``dispersions(dds)`` returns; NaN for all-zero genes.
+    return {
+        "backend": backend,
+        "r_compatible": r_compatible if backend == "vectorised" else False,
+        "pydeseq2_version": version("pydeseq2"),
+    }
+
+
+def run_summary(table: pd.DataFrame, dds, settings: DESettings, min_samples: int | None, shrunk: str | None) -> dict:
+    """What one contrast's DE step ran and what each filter did, for ``results/de/{contrast}/summary.json``.
+
+    ``shrunk`` is the coefficient apeGLM shrank (None: no shrinkage). The independent-filtering
+    threshold is read off the table as the QC's ``independent_filtering.tsv`` reads it
+    (``resistseq.filtering.filtering_summary``). ``fallbacks`` counts, per fitting step, the genes the
+    vectorised engine refitted with PyDESeq2's per-gene routine (``fallback_failures``: those that
+    routine could not fit either).
     """
-    dds = _dataset(counts, model_metadata(samples, design, contrast), design, n_cpus)
-    dds.deseq2()
-    return dispersion_table(dds).set_index("gene_id").reindex(counts.index)
+    filtering = filtering_summary(table, settings.alpha).iloc[0]
+    non_zero = dds.var["non_zero"].to_numpy(dtype=bool)
+    cooks = int((dds.cooks_outlier().to_numpy(dtype=bool) & non_zero).sum()) if settings.cooks_filter else 0
+    refitted = int(dds.var["refitted"].sum()) if "refitted" in dds.var else 0
+    inference = dds.inference
+    recorded = settings.recorded()
+    recorded["prefilter"]["min_samples_applied"] = min_samples
+    return {
+        "engine": engine(settings.backend, settings.r_compatible),
+        "settings": recorded,
+        "genes": {
+            "in": len(table),
+            "prefiltered_out": len(table) - int(dds.n_vars),
+            "modelled": int(dds.n_vars),
+            "all_zero": int((~non_zero).sum()),
+            "with_pvalue": int(filtering["genes_with_pvalue"]),
+            "independent_filtered": int(filtering["genes_filtered"]),
+            "with_padj": int(table["padj"].notna().sum()),
+            "significant": int(filtering["significant"]),
+        },
+        "independent_filtering_basemean_threshold": float(filtering["basemean_threshold"]),
+        "cooks": {"outliers": cooks, "refitted_genes": refitted},
+        "shrinkage": {"method": "apeGLM", "coefficient": shrunk} if shrunk else None,
+        "fallbacks": dict(sorted(getattr(inference, "fallbacks", {}).items())),
+        "fallback_failures": dict(sorted(getattr(inference, "failures", {}).items())),
+    }
 
 
 def gene_names(gene_ids: pd.Series, annotation: pd.DataFrame | None) -> pd.Series:
@@ -204,23 +353,16 @@ class Normalised:
     vst: pd.DataFrame
 
 
-def normalise_and_vst(
-    counts: pd.DataFrame,
-    samples: pd.DataFrame,
-    design: str,
-    blind: bool = True,
-    n_cpus: int = 1,
-    backend: str = "vectorised",
-    r_compatible: bool = True,
-) -> Normalised:
+def normalise_and_vst(counts: pd.DataFrame, samples: pd.DataFrame, settings: VSTSettings) -> Normalised:
     """Median-of-ratios size factors, normalised counts and DESeq2's VST (genes x samples).
 
-    ``backend`` and ``r_compatible`` as in ``run_deseq2`` (the VST's dispersion trend comes from that engine).
+    The VST is blind to the design with ``settings.blind``; its dispersion trend comes from the
+    engine ``settings`` select (``backend``, ``r_compatible``, as in ``run_deseq2``).
     """
-    metadata = model_metadata(samples, design)
-    dds = _dataset(counts, metadata, design, n_cpus, backend, r_compatible)
+    metadata = model_metadata(samples, settings.design)
+    dds = _dataset(counts, metadata, settings.design, settings.n_cpus, settings.backend, settings.r_compatible)
     dds.fit_size_factors()
-    dds.vst(use_design=not blind)
+    dds.vst(use_design=not settings.blind)
     size_factors = pd.Series(np.asarray(dds.obs["size_factors"]), index=dds.obs_names, name="size_factor")
     normalised = pd.DataFrame(
         np.asarray(dds.X, dtype=float) / size_factors.to_numpy()[:, None], index=dds.obs_names, columns=dds.var_names

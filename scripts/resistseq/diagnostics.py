@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours, pca
-
-# The static PCA figure's gene count, so the scree, the PC associations and the interactive PCA
-# describe the same PCA.
-PCA_GENES = inspect.signature(pca).parameters["top"].default
+from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours
 
 PVALUE_BINS = 20
 TOP_GENES = 12
 GENE_PANEL_COLUMNS = 6
 ASSOCIATED_PCS = 5
 SCREE_PCS = 10
-
-
-def filtering_summary(results: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Independent filtering as the DE table records it (one row).
-
-    DESeq2 sets padj to NA for genes below the baseMean cutoff it chose, and only for them among
-    genes with a p-value, so the cutoff is read off the table: the smallest baseMean that kept its
-    padj. ``share_tested`` is the share of genes with a p-value that kept a padj.
-    """
-    with_pvalue = results["pvalue"].notna()
-    tested = with_pvalue & results["padj"].notna()
-    filtered = with_pvalue & results["padj"].isna()
-    threshold = float(results.loc[tested, "baseMean"].min()) if filtered.any() and tested.any() else 0.0
-    return pd.DataFrame(
-        {
-            "genes": [len(results)],
-            "genes_with_pvalue": [int(with_pvalue.sum())],
-            "genes_tested": [int(tested.sum())],
-            "genes_filtered": [int(filtered.sum())],
-            "share_tested": [float(tested.sum() / with_pvalue.sum()) if with_pvalue.any() else float("nan")],
-            "basemean_threshold": [threshold],
-            "significant": [int((results["padj"] < alpha).sum())],
-            "alpha": [alpha],
-        }
-    )
 
 
 def plot_pvalue_histogram(results: pd.DataFrame, summary: pd.DataFrame, contrast: str):

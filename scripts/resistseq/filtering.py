@@ -127,3 +127,28 @@ def independent_filtering(base_mean: pd.Series, pvalue: pd.Series, alpha: float)
         above = np.flatnonzero(rejections > threshold)
         chosen = int(above[0]) if above.size else 0
     return pd.Series(adjusted[:, chosen], index=pvalue.index, name="padj")
+
+
+def filtering_summary(results: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Independent filtering as the DE table records it (one row).
+
+    DESeq2 sets padj to NA for genes below the baseMean cutoff it chose, and only for them among
+    genes with a p-value, so the cutoff is read off the table: the smallest baseMean that kept its
+    padj. ``share_tested`` is the share of genes with a p-value that kept a padj.
+    """
+    with_pvalue = results["pvalue"].notna()
+    tested = with_pvalue & results["padj"].notna()
+    filtered = with_pvalue & results["padj"].isna()
+    threshold = float(results.loc[tested, "baseMean"].min()) if filtered.any() and tested.any() else 0.0
+    return pd.DataFrame(
+        {
+            "genes": [len(results)],
+            "genes_with_pvalue": [int(with_pvalue.sum())],
+            "genes_tested": [int(tested.sum())],
+            "genes_filtered": [int(filtered.sum())],
+            "share_tested": [float(tested.sum() / with_pvalue.sum()) if with_pvalue.any() else float("nan")],
+            "basemean_threshold": [threshold],
+            "significant": [int((results["padj"] < alpha).sum())],
+            "alpha": [alpha],
+        }
+    )

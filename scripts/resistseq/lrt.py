@@ -16,14 +16,20 @@ is the LRT statistic. No apeGLM shrinkage is done (those columns are NA).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import chi2
 
-from resistseq.contrast_fit import fit_model, result_table, wald_stats
+from resistseq.contrast_fit import fit_model, wald_stats
 from resistseq.contrasts import ContrastSpec, adjusted_pvalues, design_matrix, is_nested
 from resistseq.errors import WorkflowInputError
+
+if TYPE_CHECKING:
+    from resistseq.deseq import DEResult, DESettings
 
 
 def nb_log_likelihood(counts: np.ndarray, mu: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
@@ -92,19 +98,17 @@ def run_lrt(
     counts: pd.DataFrame,
     samples: pd.DataFrame,
     spec: ContrastSpec,
+    settings: DESettings,
     annotation: pd.DataFrame | None = None,
-    alpha: float = 0.05,
-    cooks_filter: bool = True,
-    independent_filter: bool = True,
-    **settings,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """DESeq2's LRT of ``spec.design`` against ``spec.reduced``: (results, dispersions).
+) -> DEResult:
+    """DESeq2's LRT of ``spec.design`` against ``spec.reduced``.
 
-    Same columns as ``deseq.run_deseq2``; ``settings`` as ``contrast_fit.run_contrast`` (shrink_lfc is
-    ignored: LRT results carry no shrunk LFC).
+    As ``deseq.run_deseq2`` (``settings.shrink_lfc`` is ignored: LRT results carry no shrunk LFC).
     """
-    settings.pop("shrink_lfc", None)
-    dds, _ = fit_model(counts, samples, spec, settings)
+    from resistseq.deseq import de_result
+
+    alpha, cooks_filter, independent_filter = settings.alpha, settings.cooks_filter, settings.independent_filter
+    dds, _, min_samples = fit_model(counts, samples, spec, settings)
     reduced = design_matrix(spec.reduced, dds.obs).to_numpy(dtype=float)
     full = dds.obsm["design_matrix"].to_numpy(dtype=float)
     if not is_nested(full, reduced):
@@ -124,4 +128,4 @@ def run_lrt(
     results["padj"] = adjusted_pvalues(results["baseMean"], results["pvalue"], alpha, independent_filter)
     results["log2FoldChange_shrunk"] = np.nan
     results["lfcSE_shrunk"] = np.nan
-    return result_table(results, counts, dds, annotation)
+    return de_result(results, counts, dds, replace(settings, design=spec.design), annotation, min_samples, None)

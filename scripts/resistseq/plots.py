@@ -43,6 +43,10 @@ STYLE = {
 }
 
 
+# Genes of the PCA (the most variable, as DESeq2's plotPCA): the QC figures and the methods text read it here.
+PCA_GENES = 500
+
+
 def apply_style() -> None:
     plt.rcParams.update(STYLE)
 
@@ -81,7 +85,7 @@ def save_figure(
     plt.close(figure)
 
 
-def pca(vst: pd.DataFrame, top: int = 500) -> tuple[pd.DataFrame, np.ndarray]:
+def pca(vst: pd.DataFrame, top: int = PCA_GENES) -> tuple[pd.DataFrame, np.ndarray]:
     """PCA of the ``top`` most variable genes (as DESeq2's plotPCA): scores and variance explained."""
     variances = vst.var(axis=1, ddof=1)
     chosen = variances.sort_values(ascending=False, kind="mergesort").index[: min(top, len(variances))]
@@ -106,7 +110,7 @@ def plot_pca(
     samples: pd.DataFrame,
     colour_by: str,
     levels: Sequence[str],
-    top: int = 500,
+    top: int = PCA_GENES,
     shape_by: str | None = None,
     flagged: Iterable[str] = (),
     axis=None,

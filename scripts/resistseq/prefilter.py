@@ -29,7 +29,7 @@ def genes_to_model(
     if min_count == 0:
         return pd.Series(True, index=counts.index)
     if min_samples is None:
-        min_samples = int(metadata[variable].value_counts().min())
+        min_samples = smallest_group(metadata, variable)
     if min_samples > len(columns):
         raise WorkflowInputError(
             f"deseq2.prefilter.min_samples is {min_samples} but the model has only {len(columns)} samples."
@@ -49,6 +49,11 @@ def genes_to_model(
             "Lower deseq2.prefilter.min_count or min_samples, or set min_count to 0."
         )
     return pd.Series(keep, index=counts.index)
+
+
+def smallest_group(metadata: pd.DataFrame, variable: str) -> int:
+    """Samples in the smallest group of ``variable``: the pre-filter's default min_samples."""
+    return int(metadata[variable].value_counts().min())
 
 
 def add_filtered_genes(results: pd.DataFrame, counts: pd.DataFrame, size_factors: pd.Series) -> pd.DataFrame:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
+
+CONFIG_SCHEMA = Path(__file__).resolve().parents[2] / "config" / "schemas" / "config.schema.yaml"
 
 
 def load_yaml(path: str | os.PathLike) -> Any:
@@ -39,7 +42,8 @@ def schema_errors(data: Any, schema: Mapping, source: str) -> list[str]:
 def with_schema_defaults(data: Any, schema: Mapping) -> Any:
     """A copy of ``data`` with every ``default`` of ``schema`` filled in, as snakemake.utils.validate does.
 
-    For files the workflow reads beside the config (the hypotheses file); ``data`` must already be valid.
+    The config and the files the workflow reads beside it (the hypotheses file); check ``data`` with
+    ``schema_errors`` first: an invalid part is left as it is.
     """
     import copy
 
@@ -54,5 +58,12 @@ def with_schema_defaults(data: Any, schema: Mapping) -> Any:
         yield from check_properties(validator, properties, instance, subschema)
 
     filled = copy.deepcopy(data)
-    jsonschema.validators.extend(validator_class, {"properties": set_defaults})(schema).validate(filled)
+    # Filling happens as the validator walks the data; problems are schema_errors' to report, not ours.
+    for _ in jsonschema.validators.extend(validator_class, {"properties": set_defaults})(schema).iter_errors(filled):
+        pass
     return filled
+
+
+def config_defaults() -> dict:
+    """The schema's defaults (config/schemas/config.schema.yaml) for every key that has one."""
+    return with_schema_defaults({}, load_yaml(CONFIG_SCHEMA))

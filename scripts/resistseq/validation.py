@@ -6,6 +6,7 @@ fix; all problems found are reported together in one ``WorkflowInputError``.
 
 from __future__ import annotations
 
+import copy
 import csv
 import gzip
 import os
@@ -21,6 +22,21 @@ from resistseq.schemas import load_yaml, schema_errors, with_schema_defaults  # 
 from resistseq.tables import read_sample_sheet
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+def resolve_config(config: Mapping, config_schema: Mapping) -> dict:
+    """The config every rule reads: a copy of ``config`` with the schema's defaults filled in.
+
+    The one home of defaults is the schema; this is the one place they are applied. It is also the
+    one place of YAML 1.1's quirk that reads an unquoted ``counts_from_abundance: no`` as boolean
+    false: the schema accepts false there, and the resolved config holds "no". ``config`` is not
+    changed. Call it on a config without schema errors (``schema_errors``).
+    """
+    resolved = copy.deepcopy(dict(config))
+    quantification = resolved.get("quantification")
+    if isinstance(quantification, dict) and quantification.get("counts_from_abundance") is False:
+        quantification["counts_from_abundance"] = "no"
+    return with_schema_defaults(resolved, config_schema)
+
+
 
 
 def sheet_line_number(sheet: pd.DataFrame, position: int) -> int:
@@ -287,18 +303,18 @@ def input_file_errors(config: Mapping, sheet: pd.DataFrame, config_label: str, s
         problem = readable_file_error(row.quant, f"{label}: quant file")
         if problem:
             messages.append(problem + " Fix the 'quant' column.")
-    tx2gene = quantification.get("tx2gene")
+    tx2gene = quantification["tx2gene"]
     if file_format in ("salmon", "kallisto") and not tx2gene:
         messages.append(
             f"{config_label}: key 'quantification.tx2gene' is required for format '{file_format}': "
             "give a transcript → gene table (columns transcript_id, gene_id, optional gene_name)."
         )
     for key in ("tx2gene", "gene_annotation"):
-        if quantification.get(key):
+        if quantification[key]:
             problem = readable_file_error(quantification[key], f"{config_label}: key 'quantification.{key}':")
             if problem:
                 messages.append(problem)
-    for index, path in enumerate(config.get("genesets", [])):
+    for index, path in enumerate(config["genesets"]):
         if not str(path).endswith(".gmt"):
             messages.append(
                 f"{config_label}: key 'genesets[{index}]': '{path}' must be a local .gmt file "
@@ -309,7 +325,7 @@ def input_file_errors(config: Mapping, sheet: pd.DataFrame, config_label: str, s
         if problem:
             messages.append(problem)
     if file_format == "matrix" and not messages:
-        messages += matrix_column_errors(sheet, sheet_path, quantification.get("gene_name_column"))
+        messages += matrix_column_errors(sheet, sheet_path, quantification["gene_name_column"])
     return messages
 
 
@@ -341,21 +357,20 @@ def check_inputs(
 ) -> pd.DataFrame:
     """Validate config and sample sheet; return the sheet indexed by sample.
 
-    Raises ``WorkflowInputError`` listing every problem found.
+    The schema checks the config as written; the cross-checks read it resolved (``resolve_config``).
+    ``config`` is not changed. Raises ``WorkflowInputError`` listing every problem found.
     """
-    quantification = config.get("quantification")
-    if isinstance(quantification, dict) and quantification.get("counts_from_abundance") is False:
-        quantification["counts_from_abundance"] = "no"  # YAML reads an unquoted `no` as false
     messages = schema_errors(config, config_schema, config_label)
     if messages:
         raise WorkflowInputError(join_messages(messages))
+    config = resolve_config(config, config_schema)
     sheet_path = str(config["samples"])
     sheet = read_sample_sheet(sheet_path)
     messages = sample_sheet_errors(sheet, sheet_schema, sheet_path)
     if messages:
         raise WorkflowInputError(join_messages(messages))
-    design = config.get("design", "~ condition")
-    min_replicates = config.get("deseq2", {}).get("min_replicates", 2)
+    design = config["design"]
+    min_replicates = config["deseq2"]["min_replicates"]
     contrast_variables = [contrast["variable"] for contrast in config["contrasts"] if "variable" in contrast]
     messages += design_errors(design, sheet, config_label, sheet_path, contrast_variables)
     messages += contrast_errors(config["contrasts"], design, sheet, config_label, sheet_path, min_replicates)
