@@ -14,7 +14,7 @@ def main(snakemake, logger):
     samples = read_sample_sheet(snakemake.input.sheet).set_index("sample", drop=False)
     groups = snakemake.params.groups
     figure = plot_library_sizes(stats, samples, groups["variable"], groups["levels"])
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

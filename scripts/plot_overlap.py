@@ -14,7 +14,7 @@ def main(snakemake, logger):
     sets = pd.read_csv(snakemake.input.genesets, sep="\t", keep_default_na=False, na_values=["NA"])
     title = f"{snakemake.wildcards.group}: significant at {snakemake.params.alpha} in each contrast"
     figure = plot_upset({"DE genes": (genes, names), "Gene sets": (sets, names)}, title)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake
