@@ -88,6 +88,6 @@ EXAMPLE_JOBS = {
 }
 CLUSTER_RULES = ["import_quantifications", "normalise_counts", "run_deseq2", "run_gsea", "score_signatures"]
 LOCAL_RULES = sorted(set(EXAMPLE_JOBS) - set(CLUSTER_RULES))
-# Files under results/ after an example run, provenance.json aside: 24 figures x 3 formats, 26 tables
-# and 5 interactive HTML pages.
-EXAMPLE_RESULT_FILES = 103
+# Files under results/ after an example run, provenance.json aside: 24 figures x 3 formats and their
+# source data, 26 tables and 5 interactive HTML pages.
+EXAMPLE_RESULT_FILES = 127

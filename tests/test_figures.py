@@ -15,7 +15,7 @@ from resistseq.de_figures import (
     top_de_matrix,
     top_enriched,
 )
-from resistseq.plots import pca, plot_volcano, save_figure, source_data
+from resistseq.plots import plot_volcano, save_figure
 from resistseq.qc import (
     flag_outliers,
     library_stats,
@@ -377,7 +377,8 @@ def test_count_box_source_data_is_the_boxes_drawn(tmp_path, counts, samples):
     figure = plot_count_distributions(counts, counts / 2.0, samples, "condition", LEVELS)
     # The median lines span the box (width 0.6); caps are half as wide, whiskers vertical.
     medians = [
-        [line.get_ydata()[0] for line in axis.lines if np.isclose(np.ptp(line.get_xdata()), 0.6)] for axis in figure.axes
+        [line.get_ydata()[0] for line in axis.lines if np.isclose(np.ptp(line.get_xdata()), 0.6)]
+        for axis in figure.axes
     ]
     saves(figure, tmp_path, "distributions")
     table = source_table(tmp_path, "distributions")
