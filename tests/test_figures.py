@@ -15,7 +15,7 @@ from resistseq.de_figures import (
     top_de_matrix,
     top_enriched,
 )
-from resistseq.plots import plot_volcano, save_figure
+from resistseq.plots import plot_running_scores, plot_volcano, save_figure
 from resistseq.qc import (
     flag_outliers,
     library_stats,
@@ -389,3 +389,23 @@ def test_count_box_source_data_is_the_boxes_drawn(tmp_path, counts, samples):
     assert (table["genes"] == len(expressed)).all()
     assert table["median"].iloc[0] == pytest.approx(np.median(np.log2(expressed["P1"] + 1)))
     assert table["median"].iloc[6] == pytest.approx(np.median(np.log2(expressed["P1"] / 2.0 + 1)))
+
+
+def test_figures_with_nothing_to_draw_write_a_header_only_source_table(tmp_path, results, vst, samples, annotation):
+    untested = results.assign(pvalue=np.nan, padj=np.nan, log2FoldChange=np.nan)
+    empty_gsea = pd.DataFrame(columns=["term", "nes", "fdr", "size"])
+    running = pd.DataFrame(columns=["term", "position", "running_es", "hit"])
+    figures = {
+        "volcano": plot_volcano(untested, "R vs P", 0.05, 1),
+        "top_de": plot_top_de_heatmap(untested, vst, samples, "condition", LEVELS, "R vs P", top=10, alpha=0.05),
+        "geneset": plot_geneset_heatmap(vst, annotation, samples, "condition", LEVELS, "SET", None),
+        "dots": plot_enrichment_dots(empty_gsea, "R vs P", top=3),
+        "running": plot_running_scores(running, empty_gsea, ["NFKB"]),
+        "scores": plot_signature_scores(
+            pd.DataFrame(columns=["sample", "group", "gene_set", "method", "score"]), LEVELS, "zscore"
+        ),
+    }
+    for name, figure in figures.items():
+        saves(figure, tmp_path, name)
+        table = source_table(tmp_path, name)
+        assert table.empty and len(table.columns) >= 3, name

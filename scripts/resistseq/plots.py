@@ -246,8 +246,9 @@ def _label_genes(
     """
     chosen = _labelled(tested, label_genes)
     drawn = tested[["gene_id", "gene_name", x, y, "padj"]].rename(columns=units)
-    for colour, chosen_class in _significance_classes(tested, alpha, lfc_threshold).items():
-        drawn.loc[chosen_class, "colour"] = {NOT_SIGNIFICANT: "not significant", DOWN: "down", UP: "up"}[colour]
+    classes = _significance_classes(tested, alpha, lfc_threshold)
+    names = {NOT_SIGNIFICANT: "not significant", DOWN: "down", UP: "up"}
+    drawn["colour"] = np.select(list(classes.values()), [names[colour] for colour in classes], default="")
     drawn["labelled"] = tested["gene_id"].isin(chosen["gene_id"]).to_numpy()
     record_source_data(axis, drawn)
     label_points(
@@ -330,6 +331,8 @@ def plot_running_scores(running: pd.DataFrame, gsea: pd.DataFrame, terms: Sequen
     for axis in list(axes.flat)[len(terms) :]:
         axis.set_visible(False)
     if not terms:
+        columns = ["term", "position", "running_es", "hit", "nes", "fdr"]
+        record_source_data(axes[0, 0], pd.DataFrame(columns=columns))
         axes[0, 0].set_visible(True)
         axes[0, 0].set_axis_off()
         reason = "no gene set was tested\n(geneset_coverage.tsv says why)" if gsea.empty else "none of them was tested"
