@@ -238,17 +238,17 @@ def _gene_scatter(tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_thresh
 
 
 def _label_genes(
-    axis, tested: pd.DataFrame, x: str, y: str, label_genes, alpha: float, lfc_threshold: float, units: Mapping
+    axis, tested: pd.DataFrame, x: str, y: str, label_genes, alpha: float, lfc_threshold: float, names: Mapping
 ) -> None:
     """Top and requested genes labelled, clear of each other and of the points near them (axis scales set first).
 
-    Records the genes drawn (``units`` renames the plotted columns) as the axis's source data.
+    Records the genes drawn as the axis's source data, the plotted columns renamed by ``names``.
     """
     chosen = _labelled(tested, label_genes)
-    drawn = tested[["gene_id", "gene_name", x, y, "padj"]].rename(columns=units)
+    drawn = tested[["gene_id", "gene_name", x, y, "padj"]].rename(columns=names)
     classes = _significance_classes(tested, alpha, lfc_threshold)
-    names = {NOT_SIGNIFICANT: "not significant", DOWN: "down", UP: "up"}
-    drawn["colour"] = np.select(list(classes.values()), [names[colour] for colour in classes], default="")
+    directions = {NOT_SIGNIFICANT: "not significant", DOWN: "down", UP: "up"}
+    drawn["colour"] = np.select(list(classes.values()), [directions[colour] for colour in classes], default="")
     drawn["labelled"] = tested["gene_id"].isin(chosen["gene_id"]).to_numpy()
     record_source_data(axis, drawn)
     label_points(
@@ -278,8 +278,8 @@ def plot_volcano(
     axis.set_xlabel("log2 fold change")
     axis.set_ylabel("-log10 p-value")
     axis.set_title(f"{contrast_label}: {significance_summary(tested, alpha)}")
-    units = {"neg_log10_p": "neg_log10_pvalue_floored_1e-300"}
-    _label_genes(axis, tested, "log2FoldChange", "neg_log10_p", label_genes, alpha, lfc_threshold, units)
+    names = {"neg_log10_p": "neg_log10_pvalue_floored_1e-300"}
+    _label_genes(axis, tested, "log2FoldChange", "neg_log10_p", label_genes, alpha, lfc_threshold, names)
     say_if_empty(axis, tested, "no gene has a p-value")
     return figure
 
