@@ -192,30 +192,32 @@ def get_final_output():
 
 
 def get_interactive_outputs():
-    """Offline interactive pages (rules/interactive.smk), the diagnostics figures (PDF, SVG, PNG) and tables."""
+    """Offline interactive pages (rules/interactive.smk), the diagnostics figures (figure_files) and tables."""
     figures = ["qc/pca_scree", "qc/pc_associations"]
     outputs = ["results/interactive/pca.html", "results/qc/pc_associations.tsv"]
     for contrast in CONTRASTS:
         figures += [f"{contrast}/pvalue_histogram", f"{contrast}/gene_counts"]
         outputs.append(f"results/qc/{contrast}/independent_filtering.tsv")
-    for (
-        contrast
-    ) in (
-        RANKED_CONTRASTS
-    ):  # the pages show GSEA and a direction: none for LRT or lessAbs
+    # The pages show GSEA and a direction: none for LRT or lessAbs contrasts.
+    for contrast in RANKED_CONTRASTS:
         outputs += [
             f"results/interactive/{contrast}/{page}.html"
             for page in ("deseq2", "gsea", "volcano", "ma")
         ]
-    return outputs + [
+    return outputs + figure_files(figures)
+
+
+def figure_files(names):
+    """Every file of each figure: PDF, SVG, PNG and the source data (the numbers behind its panels)."""
+    return [
         f"results/figures/{name}.{suffix}"
-        for name in figures
-        for suffix in ("pdf", "svg", "png")
+        for name in names
+        for suffix in ("pdf", "svg", "png", "source_data.tsv")
     ]
 
 
 def get_figure_outputs():
-    """QC and result figures, every one as PDF, SVG and PNG, the outlier table and the methods text."""
+    """QC and result figures (figure_files: PDF, SVG, PNG, source data), the outlier table and the methods text."""
     names = [
         "pca",
         "marker_heatmap",
@@ -244,12 +246,10 @@ def get_figure_outputs():
                 "main_figure",
             )
         ]
-    outputs = [
-        f"results/figures/{name}.{suffix}"
-        for name in names
-        for suffix in ("pdf", "svg", "png")
+    return figure_files(names) + [
+        "results/qc/sample_outliers.tsv",
+        "results/methods.md",
     ]
-    return outputs + ["results/qc/sample_outliers.tsv", "results/methods.md"]
 
 
 def get_hypotheses():

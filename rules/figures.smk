@@ -12,6 +12,12 @@ rule plot_pca:
             subcategory="Samples",
         ),
         png="results/figures/pca.png",
+        source_data=report(
+            "results/figures/pca.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Samples",
+        ),
     log:
         "logs/figures/plot_pca.log",
     benchmark:
@@ -44,6 +50,12 @@ rule plot_marker_heatmap:
             subcategory="Gene sets",
         ),
         png="results/figures/marker_heatmap.png",
+        source_data=report(
+            "results/figures/marker_heatmap.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="Gene sets",
+        ),
     log:
         "logs/figures/plot_marker_heatmap.log",
     benchmark:
@@ -78,6 +90,12 @@ rule plot_geneset_heatmap:
             subcategory="Gene sets",
         ),
         png="results/figures/genesets/{geneset}.png",
+        source_data=report(
+            "results/figures/genesets/{geneset}.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="Gene sets",
+        ),
     log:
         "logs/figures/genesets/{geneset}.log",
     benchmark:
@@ -108,6 +126,12 @@ rule plot_volcano:
             subcategory="{contrast}",
         ),
         png="results/figures/{contrast}/volcano.png",
+        source_data=report(
+            "results/figures/{contrast}/volcano.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/figures/{contrast}/plot_volcano.log",
     benchmark:
@@ -139,6 +163,12 @@ rule plot_ma:
             subcategory="{contrast}",
         ),
         png="results/figures/{contrast}/ma.png",
+        source_data=report(
+            "results/figures/{contrast}/ma.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/figures/{contrast}/plot_ma.log",
     benchmark:
@@ -172,6 +202,12 @@ rule plot_top_de_heatmap:
             subcategory="{contrast}",
         ),
         png="results/figures/{contrast}/top_de_heatmap.png",
+        source_data=report(
+            "results/figures/{contrast}/top_de_heatmap.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/figures/{contrast}/plot_top_de_heatmap.log",
     benchmark:
@@ -204,6 +240,12 @@ rule plot_gsea_running_scores:
             subcategory="{contrast}",
         ),
         png="results/figures/{contrast}/gsea_running_scores.png",
+        source_data=report(
+            "results/figures/{contrast}/gsea_running_scores.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="4. Enrichment",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/figures/{contrast}/plot_gsea_running_scores.log",
     benchmark:
@@ -233,6 +275,12 @@ rule plot_enrichment_dots:
             subcategory="{contrast}",
         ),
         png="results/figures/{contrast}/enrichment_dots.png",
+        source_data=report(
+            "results/figures/{contrast}/enrichment_dots.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="4. Enrichment",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/figures/{contrast}/plot_enrichment_dots.log",
     benchmark:
@@ -270,6 +318,12 @@ rule plot_main_figure:
             subcategory="{contrast}",
         ),
         png="results/figures/{contrast}/main_figure.png",
+        source_data=report(
+            "results/figures/{contrast}/main_figure.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/figures/{contrast}/plot_main_figure.log",
     benchmark:

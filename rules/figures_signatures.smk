@@ -13,6 +13,12 @@ rule plot_signature_scores:
             subcategory="Signatures",
         ),
         png="results/figures/signature_scores_{method}.png",
+        source_data=report(
+            "results/figures/signature_scores_{method}.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="1. Hypothesis",
+            subcategory="Signatures",
+        ),
     log:
         "logs/figures/plot_signature_scores_{method}.log",
     benchmark:
@@ -44,6 +50,12 @@ rule plot_pam50:
             subcategory="Subtype",
         ),
         png="results/figures/pam50.png",
+        source_data=report(
+            "results/figures/pam50.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="1. Hypothesis",
+            subcategory="Subtype",
+        ),
     log:
         "logs/figures/plot_pam50.log",
     benchmark:

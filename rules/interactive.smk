@@ -119,6 +119,12 @@ rule plot_pca_diagnostics:
             subcategory="Samples",
         ),
         scree_png="results/figures/qc/pca_scree.png",
+        scree_source_data=report(
+            "results/figures/qc/pca_scree.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Samples",
+        ),
         associations_pdf="results/figures/qc/pc_associations.pdf",
         associations_svg=report(
             "results/figures/qc/pc_associations.svg",
@@ -127,6 +133,12 @@ rule plot_pca_diagnostics:
             subcategory="Samples",
         ),
         associations_png="results/figures/qc/pc_associations.png",
+        associations_source_data=report(
+            "results/figures/qc/pc_associations.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Samples",
+        ),
     log:
         "logs/figures/plot_pca_diagnostics.log",
     benchmark:
@@ -159,6 +171,12 @@ rule plot_de_diagnostics:
             subcategory="{contrast}",
         ),
         histogram_png="results/figures/{contrast}/pvalue_histogram.png",
+        histogram_source_data=report(
+            "results/figures/{contrast}/pvalue_histogram.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
         counts_pdf="results/figures/{contrast}/gene_counts.pdf",
         counts_svg=report(
             "results/figures/{contrast}/gene_counts.svg",
@@ -167,6 +185,12 @@ rule plot_de_diagnostics:
             subcategory="{contrast}",
         ),
         counts_png="results/figures/{contrast}/gene_counts.png",
+        counts_source_data=report(
+            "results/figures/{contrast}/gene_counts.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
     log:
         "logs/figures/{contrast}/plot_de_diagnostics.log",
     benchmark:

@@ -47,6 +47,12 @@ rule plot_overlap:
             subcategory="{group}",
         ),
         png="results/figures/overlap/{group}/upset.png",
+        source_data=report(
+            "results/figures/overlap/{group}/upset.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="5. Shared and line-specific changes",
+            subcategory="{group}",
+        ),
     log:
         "logs/figures/overlap/{group}/plot_overlap.log",
     benchmark:

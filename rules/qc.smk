@@ -43,6 +43,12 @@ rule plot_library_sizes:
             subcategory="Samples",
         ),
         png="results/figures/qc/library_sizes.png",
+        source_data=report(
+            "results/figures/qc/library_sizes.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Samples",
+        ),
     log:
         "logs/figures/qc/plot_library_sizes.log",
     benchmark:
@@ -74,6 +80,12 @@ rule plot_count_distributions:
             subcategory="Normalisation",
         ),
         png="results/figures/qc/count_distributions.png",
+        source_data=report(
+            "results/figures/qc/count_distributions.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Normalisation",
+        ),
     log:
         "logs/figures/qc/plot_count_distributions.log",
     benchmark:
@@ -105,6 +117,12 @@ rule plot_size_factors:
             subcategory="Normalisation",
         ),
         png="results/figures/qc/size_factors.png",
+        source_data=report(
+            "results/figures/qc/size_factors.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Normalisation",
+        ),
     log:
         "logs/figures/qc/plot_size_factors.log",
     benchmark:
@@ -136,6 +154,12 @@ rule plot_sample_distances:
             subcategory="Samples",
         ),
         png="results/figures/qc/sample_distances.png",
+        source_data=report(
+            "results/figures/qc/sample_distances.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Samples",
+        ),
     log:
         "logs/figures/qc/plot_sample_distances.log",
     benchmark:
@@ -165,6 +189,12 @@ rule plot_dispersions:
             subcategory="Dispersion ({contrast})",
         ),
         png="results/figures/{contrast}/dispersions.png",
+        source_data=report(
+            "results/figures/{contrast}/dispersions.source_data.tsv",
+            caption="../report/source_data.rst",
+            category="2. QC",
+            subcategory="Dispersion ({contrast})",
+        ),
     log:
         "logs/figures/{contrast}/plot_dispersions.log",
     benchmark:

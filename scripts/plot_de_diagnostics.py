@@ -22,6 +22,7 @@ def main(snakemake, logger):
         snakemake.output.histogram_pdf,
         snakemake.output.histogram_png,
         snakemake.output.histogram_svg,
+        snakemake.output.histogram_source_data,
     )
     declared = list(snakemake.params.key_genes) + list(snakemake.params.label_genes)
     missing = sorted(set(declared) - set(results["gene_name"]))
@@ -34,7 +35,13 @@ def main(snakemake, logger):
     groups = snakemake.params.groups
     colour_levels = groups["levels"] if groups["variable"] == variable else levels
     figure = plot_gene_counts(normalised, samples, genes, variable, levels, colour_levels, contrast["name"])
-    save_figure(figure, snakemake.output.counts_pdf, snakemake.output.counts_png, snakemake.output.counts_svg)
+    save_figure(
+        figure,
+        snakemake.output.counts_pdf,
+        snakemake.output.counts_png,
+        snakemake.output.counts_svg,
+        snakemake.output.counts_source_data,
+    )
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -10,7 +10,7 @@ def main(snakemake, logger):
 
     dispersions = read_gene_table(snakemake.input.dispersions)
     figure = plot_dispersions(dispersions, snakemake.wildcards.contrast)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -10,7 +10,7 @@ def main(snakemake, logger):
 
     gsea = read_enrichment_table(snakemake.input.table)
     figure = plot_enrichment_dots(gsea, snakemake.wildcards.contrast, snakemake.params.top, fdr=snakemake.params.fdr)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -26,7 +26,7 @@ def main(snakemake, logger):
         logger.info("gene set %s from %s: %d genes", name, sources[name], len(sets[name]))
     groups = snakemake.params.groups
     figure = plot_geneset_heatmap(vst, annotation, samples, groups["variable"], groups["levels"], name, sets.get(name))
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

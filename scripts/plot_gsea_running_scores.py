@@ -13,7 +13,7 @@ def main(snakemake, logger):
     if missing:
         logger.warning("sets to plot that were not tested: %s", ", ".join(missing))
     figure = plot_running_scores(running, table, snakemake.params.plot_sets)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

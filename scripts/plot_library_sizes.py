@@ -12,7 +12,7 @@ def main(snakemake, logger):
     samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
     figure = plot_library_sizes(stats, samples, groups["variable"], groups["levels"])
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

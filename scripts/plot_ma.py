@@ -15,7 +15,7 @@ def main(snakemake, logger):
         snakemake.params.lfc_threshold,
         snakemake.params.label_genes,
     )
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

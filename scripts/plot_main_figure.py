@@ -43,7 +43,7 @@ def main(snakemake, logger):
         scores=scores,
         score_method=params.score_method,
     )
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

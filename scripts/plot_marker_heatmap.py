@@ -18,7 +18,7 @@ def main(snakemake, logger):
     figure = plot_marker_heatmap(
         vst, annotation, samples, groups["variable"], groups["levels"], snakemake.params.marker_genes
     )
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

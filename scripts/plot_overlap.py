@@ -13,7 +13,7 @@ def main(snakemake, logger):
     sets = read_overlap_table(snakemake.input.genesets)
     title = f"{snakemake.wildcards.group}: significant at {snakemake.params.alpha} in each contrast"
     figure = plot_upset({"DE genes": (genes, names), "Gene sets": (sets, names)}, title)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

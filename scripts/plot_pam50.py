@@ -10,7 +10,7 @@ def main(snakemake, logger):
 
     pam50 = read_sample_table(snakemake.input.pam50)
     figure = plot_pam50(pam50, snakemake.params.groups["levels"])
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

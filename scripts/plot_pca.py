@@ -18,7 +18,7 @@ def main(snakemake, logger):
         logger.info("points shaped by the design covariate %s", shape_by)
     flagged = outliers.loc[outliers["flagged"], "sample"].tolist()
     figure = plot_pca(vst, samples, groups["variable"], groups["levels"], shape_by=shape_by, flagged=flagged)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

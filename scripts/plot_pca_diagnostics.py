@@ -22,13 +22,18 @@ def main(snakemake, logger):
         logger.info("sheet columns left out (one value, or a different value for every sample): %s", left_out)
     write_table(associations, snakemake.output.table)
     save_figure(
-        plot_scree(explained, top), snakemake.output.scree_pdf, snakemake.output.scree_png, snakemake.output.scree_svg
+        plot_scree(explained, top),
+        snakemake.output.scree_pdf,
+        snakemake.output.scree_png,
+        snakemake.output.scree_svg,
+        snakemake.output.scree_source_data,
     )
     save_figure(
         plot_pc_associations(associations),
         snakemake.output.associations_pdf,
         snakemake.output.associations_png,
         snakemake.output.associations_svg,
+        snakemake.output.associations_source_data,
     )
 
 

@@ -14,7 +14,7 @@ def main(snakemake, logger):
     groups = snakemake.params.groups
     flagged = outliers.loc[outliers["flagged"], "sample"].tolist()
     figure = plot_sample_distances(distances, samples, groups["variable"], groups["levels"], flagged)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

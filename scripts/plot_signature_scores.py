@@ -10,7 +10,7 @@ def main(snakemake, logger):
 
     scores = read_sample_table(snakemake.input.scores)
     figure = plot_signature_scores(scores, snakemake.params.groups["levels"], snakemake.wildcards.method)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg)
+    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

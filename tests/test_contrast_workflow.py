@@ -154,3 +154,8 @@ def test_overlap_of_two_contrasts_against_one_reference(run):
     assert {"term", "source", "resistant_vs_parental:nes", "above_one:fdr"} <= set(sets.columns)
     for suffix in ("pdf", "svg", "png"):
         assert (run / "results" / "figures" / "overlap" / "condition_vs_parental" / f"upset.{suffix}").is_file()
+    upset = pd.read_csv(
+        run / "results" / "figures" / "overlap" / "condition_vs_parental" / "upset.source_data.tsv", sep="\t"
+    )
+    drawn = upset[(upset["panel"] == "DE genes") & (upset["significant_in"] == "resistant_vs_parental;above_one")]
+    assert drawn["size"].tolist() == [len(both)]

@@ -15,7 +15,7 @@ from resistseq.de_figures import (
     top_de_matrix,
     top_enriched,
 )
-from resistseq.plots import plot_volcano, save_figure
+from resistseq.plots import plot_running_scores, plot_volcano, save_figure
 from resistseq.qc import (
     flag_outliers,
     library_stats,
@@ -77,11 +77,19 @@ def results(counts, annotation):
 
 
 def saves(figure, tmp_path, name):
-    paths = [tmp_path / f"{name}.{suffix}" for suffix in ("pdf", "png", "svg")]
+    """Every file of a figure, its source data too; the bytes of all of them."""
+    paths = [tmp_path / f"{name}.{suffix}" for suffix in ("pdf", "png", "svg", "source_data.tsv")]
     save_figure(figure, *paths)
-    pdf, png, svg = (path.read_bytes() for path in paths)
+    pdf, png, svg, source = (path.read_bytes() for path in paths)
     assert pdf.startswith(b"%PDF") and png.startswith(b"\x89PNG") and b"<svg" in svg
-    return pdf + png + svg
+    assert source.split(b"\n")[0].count(b"\t") >= 1, name
+    return pdf + png + svg + source
+
+
+def source_table(tmp_path, name):
+    # round_trip: the numbers written are the numbers drawn, to the last bit.
+    path = tmp_path / f"{name}.source_data.tsv"
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA"], float_precision="round_trip")
 
 
 def test_library_stats_count_totals_and_detected_genes(counts):
@@ -292,8 +300,32 @@ def test_main_figure_panels(tmp_path, with_scores, vst, samples, results, annota
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     assert legend == ["parental, a", "parental, b", "resistant, a", "resistant, b"]
     assert figure.get_size_inches()[0] == pytest.approx(183 / 25.4)
+    heatmap = next(image.get_array() for axis in figure.axes for image in axis.images if image.cmap.name == "RdBu_r")
     first = saves(figure, tmp_path, "main")
     assert len(first) > 10000
+    table = source_table(tmp_path, "main")
+    panels = list("ABCDEF" if with_scores else "ABCDE")
+    assert table["panel"].unique().tolist() == panels
+    # A: the PCA coordinates drawn are those of a PCA of the VST (eigenvectors of the sample covariance).
+    coordinates = table[table["panel"] == "A"].set_index("sample")
+    centred = vst.T - vst.T.mean()
+    values, vectors = np.linalg.eigh(np.cov(centred.to_numpy(), rowvar=False))
+    direct = centred.to_numpy() @ vectors[:, ::-1][:, :2]
+    assert np.allclose(np.abs(coordinates.loc[SAMPLES, ["PC1", "PC2"]].to_numpy()), np.abs(direct))
+    assert coordinates["PC1_variance_explained"].iloc[0] == pytest.approx(values[-1] / values.sum())
+    assert coordinates.loc[SAMPLES, "batch"].tolist() == samples["batch"].tolist()
+    # B: every gene with a p-value; C and D: the running scores; E: the heatmap's z-scores.
+    assert (table["panel"] == "B").sum() == len(results)
+    assert table.loc[table["panel"] == "C", "running_es"].tolist() == [0.5, 1.0, 0.5, 0.0]
+    assert set(table.loc[table["panel"] == "D", "term"]) == {"BASAL"}
+    zscores = table[table["panel"] == "E"]
+    assert zscores["gene"].unique().tolist() == ["ERBB2", "RELA", "CHUK"]
+    assert zscores["gene_group"].unique().tolist() == ["HER2", "NF-kB"]
+    assert np.allclose(zscores["vst_zscore"].to_numpy().reshape(heatmap.shape), heatmap)
+    if with_scores:
+        drawn = table[table["panel"] == "F"].sort_values(["gene_set", "sample"])
+        expected = scores[scores["method"] == "ssgsea"].sort_values(["gene_set", "sample"])
+        assert np.allclose(drawn["score"], expected["score"])
 
 
 def test_new_figures_are_byte_identical_on_rerun(tmp_path, vst, samples):
@@ -303,3 +335,77 @@ def test_new_figures_are_byte_identical_on_rerun(tmp_path, vst, samples):
         outputs.append(saves(figure, tmp_path, run))
     assert outputs[0] == outputs[1]
     assert b"<dc:date>" not in outputs[0]
+
+
+def test_volcano_source_data_is_the_points_drawn(tmp_path, results):
+    figure = plot_volcano(results, "R vs P", 0.05, 1, label_genes=["CHUK"])
+    lines = {line.get_gid(): line for line in figure.axes[0].lines if (line.get_gid() or "").startswith("genes-")}
+    saves(figure, tmp_path, "volcano")
+    table = source_table(tmp_path, "volcano")
+    assert len(table) == len(results) and "panel" not in table
+    for colour, name in (("#BBBBBB", "not significant"), ("#0072B2", "down"), ("#D55E00", "up")):
+        line = lines[f"genes-{colour}"]
+        drawn = table[table["colour"] == name]
+        assert len(drawn) == len(line.get_xdata()), (name, len(drawn))
+        assert np.array_equal(drawn["log2FoldChange"], line.get_xdata())
+        assert np.array_equal(drawn["neg_log10_pvalue_floored_1e-300"], line.get_ydata())
+    assert np.allclose(table["neg_log10_pvalue_floored_1e-300"], -np.log10(results["pvalue"]))
+    assert table["colour"].value_counts().to_dict() == {"not significant": 35, "up": 3, "down": 2}
+    labelled = {text.get_text() for text in figure.axes[0].texts if text.get_text()}
+    assert set(table.loc[table["labelled"], "gene_name"]) == labelled and "CHUK" in labelled
+
+
+def test_heatmap_source_data_is_the_zscores_drawn(tmp_path, results, vst, samples):
+    figure = plot_top_de_heatmap(results, vst, samples, "condition", LEVELS, "R vs P", top=10, alpha=0.05)
+    drawn = figure.axes[1].images[0].get_array()
+    saves(figure, tmp_path, "top_de")
+    table = source_table(tmp_path, "top_de")
+    assert table.columns.tolist() == ["gene", "sample", "condition", "vst_zscore"]
+    wide = table.pivot(index="gene", columns="sample", values="vst_zscore")
+    genes = list(dict.fromkeys(table["gene"]))
+    assert np.array_equal(wide.loc[genes, SAMPLES].to_numpy(), drawn)
+    # The same numbers straight from the VST: (value - row mean) / row SD (n - 1), genes named by symbol.
+    by_name = dict(zip(results["gene_name"], results["gene_id"], strict=True))
+    for gene in genes:
+        values = vst.loc[by_name[gene], SAMPLES]
+        expected = (values - values.mean()) / values.std(ddof=1)
+        assert np.allclose(wide.loc[gene, SAMPLES], expected)
+    assert table.groupby("sample")["condition"].first().to_dict() == samples["condition"].to_dict()
+
+
+def test_count_box_source_data_is_the_boxes_drawn(tmp_path, counts, samples):
+    figure = plot_count_distributions(counts, counts / 2.0, samples, "condition", LEVELS)
+    # The median lines span the box (width 0.6); caps are half as wide, whiskers vertical.
+    medians = [
+        [line.get_ydata()[0] for line in axis.lines if np.isclose(np.ptp(line.get_xdata()), 0.6)]
+        for axis in figure.axes
+    ]
+    saves(figure, tmp_path, "distributions")
+    table = source_table(tmp_path, "distributions")
+    assert table["panel"].unique().tolist() == ["Raw counts", "Normalised counts"]
+    for panel, drawn in zip(("Raw counts", "Normalised counts"), medians, strict=True):
+        assert np.allclose(table.loc[table["panel"] == panel, "median"], drawn)
+    expressed = counts[(counts > 0).any(axis=1)]
+    assert (table["genes"] == len(expressed)).all()
+    assert table["median"].iloc[0] == pytest.approx(np.median(np.log2(expressed["P1"] + 1)))
+    assert table["median"].iloc[6] == pytest.approx(np.median(np.log2(expressed["P1"] / 2.0 + 1)))
+
+
+def test_figures_with_nothing_to_draw_write_a_header_only_source_table(tmp_path, results, vst, samples, annotation):
+    untested = results.assign(pvalue=np.nan, padj=np.nan, log2FoldChange=np.nan)
+    empty_gsea = pd.DataFrame(columns=["term", "nes", "fdr", "size"])
+    running = pd.DataFrame(columns=["term", "position", "running_es", "hit"])
+    figures = {
+        "volcano": plot_volcano(untested, "R vs P", 0.05, 1),
+        "top_de": plot_top_de_heatmap(untested, vst, samples, "condition", LEVELS, "R vs P", top=10, alpha=0.05),
+        "geneset": plot_geneset_heatmap(vst, annotation, samples, "condition", LEVELS, "SET", None),
+        "dots": plot_enrichment_dots(empty_gsea, "R vs P", top=3),
+        "running": plot_running_scores(running, empty_gsea, ["NFKB"]),
+        "scores": plot_signature_scores(
+            pd.DataFrame(columns=["sample", "group", "gene_set", "method", "score"]), LEVELS, "zscore"
+        ),
+    }
+    for name, figure in figures.items():
+        saves(figure, tmp_path, name)
+        table = source_table(tmp_path, name)
+        assert table.empty and len(table.columns) >= 3, name

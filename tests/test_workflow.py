@@ -54,6 +54,8 @@ FIGURES = [
     f"{CONTRAST}/pvalue_histogram",
     f"{CONTRAST}/gene_counts",
 ]
+# Each figure's files in the report: the SVG and, beside it, its source data.
+SHOWN_FIGURE_FILES = ("svg", "source_data.tsv")
 INTERACTIVE_PAGES = [
     "pca",
     f"{CONTRAST}/deseq2",
@@ -201,6 +203,40 @@ def test_every_figure_is_a_pdf_an_svg_and_a_png(results):
     assert len(list((results / "figures").rglob("*.svg"))) == len(FIGURES)
 
 
+def test_every_figure_has_its_source_data_beside_it(results):
+    """One table per figure, the numbers it draws, a panel column when it has several panels."""
+    figures = sorted(path.with_suffix("") for path in (results / "figures").rglob("*.svg"))
+    assert len(figures) == len(FIGURES)
+    for stem in figures:
+        path = stem.parent / f"{stem.name}.source_data.tsv"
+        header = path.read_text().split("\n", 1)[0].split("\t")
+        assert len(header) >= 2 and all(header), path
+    assert len(list((results / "figures").rglob("*.source_data.tsv"))) == len(FIGURES)
+    figures = results / "figures" / CONTRAST
+    de = pd.read_csv(results / "de" / CONTRAST / "deseq2.tsv", sep="\t")
+    tested = de[de["pvalue"].notna()]
+    volcano = pd.read_csv(figures / "volcano.source_data.tsv", sep="\t", float_precision="round_trip")
+    assert volcano["gene_id"].tolist() == tested["gene_id"].tolist()
+    assert np.array_equal(volcano["log2FoldChange"], tested["log2FoldChange"])
+    assert np.allclose(volcano["neg_log10_pvalue_floored_1e-300"], -np.log10(tested["pvalue"].clip(lower=1e-300)))
+    significant = (tested["padj"] < 0.05) & (tested["log2FoldChange"].abs() >= 1)  # alpha, lfc_threshold
+    assert (volcano["colour"] != "not significant").sum() == significant.sum()
+    main = pd.read_csv(figures / "main_figure.source_data.tsv", sep="\t", keep_default_na=False, na_values=["NA"])
+    assert main["panel"].unique().tolist() == list("ABCDEF")
+    pca = pd.read_csv(results / "figures" / "pca.source_data.tsv", sep="\t").set_index("sample")
+    panel_a = main[main["panel"] == "A"].set_index("sample")
+    assert np.allclose(panel_a.loc[pca.index, ["PC1", "PC2"]], pca[["PC1", "PC2"]])
+    assert (main["panel"] == "B").sum() == len(tested)
+    # The marker heatmap's z-scores: each gene's VST values centred and scaled (sample SD).
+    vst = pd.read_csv(results / "counts" / "vst.tsv", sep="\t", index_col="gene_id")
+    annotation = pd.read_csv(results / "counts" / "gene_annotation.tsv", sep="\t")
+    heatmap = pd.read_csv(results / "figures" / "marker_heatmap.source_data.tsv", sep="\t")
+    by_name = annotation.drop_duplicates("gene_name").set_index("gene_name")["gene_id"]
+    for gene, rows in heatmap.groupby("gene", sort=False):
+        values = vst.loc[by_name[gene], rows["sample"]]
+        assert np.allclose(rows["vst_zscore"], (values - values.mean()) / values.std(ddof=1)), gene
+
+
 def test_qc_tables_and_methods_come_from_the_run(results):
     outliers = pd.read_csv(results / "qc" / "sample_outliers.tsv", sep="\t")
     assert len(outliers) == 6 and not outliers["flagged"].any()
@@ -249,7 +285,7 @@ def test_report_opens_in_a_browser_with_every_result_and_works_offline(results):
     # No console error and no request outside the file, in the report or in any page it shows.
     assert page["errors"] == [] and page["failed"] == [] and page["outside"] == []
     listed = {row["path"]: row for row in page["listed"]}
-    expected = {f"results/figures/{figure}.svg" for figure in FIGURES} | {
+    expected = {f"results/figures/{figure}.{suffix}" for figure in FIGURES for suffix in SHOWN_FIGURE_FILES} | {
         "results/qc/sample_outliers.tsv",
         "results/qc/pc_associations.tsv",
         f"results/de/{CONTRAST}/deseq2.tsv",
@@ -324,10 +360,10 @@ def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
     """Every table and figure; results/provenance.json (run times, command) is compared by test_reruns.py."""
     again = run_example(tmp_path)
     first, second = result_checksums(results), result_checksums(again)
-    # 24 figures x (PDF, SVG, PNG); 12 tables of counts/DE/GSEA, dispersions, 3 QC tables, methods;
+    # 24 figures x (PDF, SVG, PNG, source data); 12 tables of counts/DE/GSEA, dispersions, 3 QC tables, methods;
     # ORA, signature scores and their coverage, PAM50, hypothesis TSV, audit, Markdown and HTML; PC associations,
     # independent filtering and the interactive pages.
-    assert len(first) == len(FIGURES) * 3 + 12 + 1 + 3 + 1 + 8 + 2 + len(INTERACTIVE_PAGES)
+    assert len(first) == len(FIGURES) * 4 + 12 + 1 + 3 + 1 + 8 + 2 + len(INTERACTIVE_PAGES)
     assert first == second
     assert (results / "provenance.json").is_file() and (again / "provenance.json").is_file()
 

@@ -10,7 +10,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from resistseq.plots import COLUMN_WIDTH, apply_style, group_colours, sample_order
+from resistseq.plots import (
+    COLUMN_WIDTH,
+    apply_style,
+    group_colours,
+    record_source_data,
+    sample_order,
+    zscore_table,
+)
 
 MAX_HEATMAP_GENES = 60
 
@@ -57,6 +64,7 @@ def draw_zscore_heatmap(
         axis.set_xticks(range(len(columns)), columns, rotation=90)
         axis.set_yticks([])
         axis.text(0.5, 0.5, empty_text, ha="center", va="center", transform=axis.transAxes)
+        record_source_data(axis, zscore_table(matrix, samples, colour_by, row_groups))
         return axis
     image = axis.imshow(
         matrix.to_numpy(dtype=float), aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2, interpolation="nearest"
@@ -72,6 +80,7 @@ def draw_zscore_heatmap(
     if colourbar:
         bar = figure.colorbar(image, ax=axis, fraction=0.04, pad=0.02 if row_groups is None else 0.25, shrink=0.8)
         bar.set_label("VST z-score")
+    record_source_data(axis, zscore_table(matrix, samples, colour_by, row_groups))
     return axis
 
 
@@ -191,6 +200,7 @@ def plot_enrichment_dots(gsea: pd.DataFrame, contrast_label: str, top: int, fdr_
         )
         axis.set_axis_off()
         axis.set_title(f"{contrast_label}: enriched gene sets")
+        record_source_data(axis, pd.DataFrame(columns=["row", "term", "nes", "fdr", "neg_log10_fdr_floored", "size"]))
         return figure
     colour = -np.log10(chosen["fdr"].clip(lower=fdr_floor))
     sizes = chosen["size"].to_numpy(dtype=float)
@@ -205,6 +215,8 @@ def plot_enrichment_dots(gsea: pd.DataFrame, contrast_label: str, top: int, fdr_
         edgecolor="#333333",
         linewidth=0.4,
     )
+    drawn = chosen[["term", "nes", "fdr"]].assign(neg_log10_fdr_floored=colour, size=sizes)
+    record_source_data(axis, drawn.assign(row=range(len(chosen)))[["row", *drawn.columns]])
     axis.axvline(0, color="#666666", linewidth=0.5)
     axis.set_yticks(range(len(chosen)), chosen["term"])
     axis.set_xlabel("normalised enrichment score (NES)")

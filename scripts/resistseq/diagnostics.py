@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours
+from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours, record_source_data
 
 PVALUE_BINS = 20
 TOP_GENES = 12
@@ -44,6 +44,11 @@ def plot_pvalue_histogram(results: pd.DataFrame, summary: pd.DataFrame, contrast
     axis.set_ylabel("genes")
     axis.set_title(f"{contrast}: {row['share_tested'] * 100:.1f}% of genes with a p-value tested")
     axis.legend(frameon=False)
+    drawn = pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:]})
+    drawn["tested_genes"] = np.histogram(kept, bins=edges)[0]
+    drawn["filtered_genes"] = np.histogram(removed, bins=edges)[0]
+    drawn["basemean_threshold"] = row["basemean_threshold"]
+    record_source_data(axis, drawn)
     return figure
 
 
@@ -77,6 +82,7 @@ def plot_gene_counts(
     rows = max(1, int(np.ceil(len(genes) / columns)))
     figure, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH, 1.75 * rows + 0.4), squeeze=False)
     order = [level for level in levels if level in set(samples[variable])]
+    drawn = []
     # More panels than genes: the spare ones are hidden below.
     for axis, (_, gene), is_duplicate in zip(axes.flat, genes.iterrows(), duplicated, strict=False):
         values = normalised.loc[gene["gene_id"], samples.index] + 0.5
@@ -85,6 +91,20 @@ def plot_gene_counts(
             # Evenly spread, fixed offsets: reruns draw the same picture.
             offsets = np.linspace(-0.15, 0.15, len(members)) if len(members) > 1 else np.zeros(1)
             axis.scatter(position + offsets, values[members], s=12, color=colours.get(level, "#000000"), linewidth=0)
+            drawn.append(
+                pd.DataFrame(
+                    {
+                        "gene_id": gene["gene_id"],
+                        "gene_name": gene["gene_name"],
+                        "sample": members,
+                        variable: level,
+                        "x": position + offsets,
+                        "normalised_count_plus_half": values[members].to_numpy(dtype=float),
+                        "log2FoldChange": gene["log2FoldChange"],
+                        "padj": gene["padj"],
+                    }
+                )
+            )
         axis.set_yscale("log")
         # Ticks at 1, 2 and 5 per decade: a panel spanning less than a decade still gets labels.
         axis.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
@@ -98,6 +118,8 @@ def plot_gene_counts(
         axis.set_title(f"{name}\nlog2FC {gene['log2FoldChange']:.2f}\npadj {padj}", fontsize=6.5)
     for axis in list(axes.flat)[len(genes) :]:
         axis.set_visible(False)
+    columns = ["gene_id", "gene_name", "sample", variable, "x", "normalised_count_plus_half", "log2FoldChange", "padj"]
+    record_source_data(axes[0, 0], pd.concat(drawn, ignore_index=True) if drawn else pd.DataFrame(columns=columns))
     figure.supylabel("normalised count + 0.5", fontsize=8)
     figure.suptitle(f"{contrast}: declared key genes, then the top {TOP_GENES} by padj", fontsize=9)
     figure.tight_layout()
@@ -170,6 +192,8 @@ def plot_scree(explained: np.ndarray, top: int, pcs: int = SCREE_PCS):
     axis.set_ylabel("variance explained (%)")
     axis.set_title(f"PCA scree ({top} most variable genes, VST)")
     axis.legend(frameon=False, loc="center right")
+    drawn = pd.DataFrame({"pc": [f"PC{p}" for p in positions], "variance_explained_percent": shown})
+    record_source_data(axis, drawn.assign(cumulative_percent=np.cumsum(shown)))
     return figure
 
 
@@ -195,4 +219,8 @@ def plot_pc_associations(associations: pd.DataFrame):
     axis.set_yticks(range(len(columns)), columns)
     axis.set_title("Sheet columns vs principal components (R²)")
     figure.colorbar(image, ax=axis, label="R²", fraction=0.05)
+    drawn = r2.rename_axis(index="column", columns="pc").stack(future_stack=True).rename("r_squared").reset_index()
+    drawn["pvalue"] = pvalues.stack(future_stack=True).to_numpy()
+    drawn["variance_explained"] = drawn["pc"].map(explained).to_numpy()
+    record_source_data(axis, drawn)
     return figure

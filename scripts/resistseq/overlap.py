@@ -101,7 +101,7 @@ def plot_upset(panels: Mapping[str, tuple[pd.DataFrame, Sequence[str]]], title: 
     (dark: same direction in every contrast) over a dot matrix of the contrasts involved."""
     import matplotlib.pyplot as plt
 
-    from resistseq.plots import OKABE_ITO, PAGE_WIDTH, apply_style
+    from resistseq.plots import OKABE_ITO, PAGE_WIDTH, apply_style, record_source_data
 
     apply_style()
     figure, axes = plt.subplots(
@@ -111,6 +111,7 @@ def plot_upset(panels: Mapping[str, tuple[pd.DataFrame, Sequence[str]]], title: 
         bars, matrix = axes[0, column], axes[1, column]
         sizes = intersections(table, names)
         positions = np.arange(len(sizes))
+        record_source_data(bars, sizes.assign(position=positions), panel=label)
         bars.bar(positions, sizes["size"], color="#BBBBBB", width=0.7, label="mixed directions")
         bars.bar(positions, sizes["same_direction"], color=OKABE_ITO[0], width=0.7, label="same direction")
         for position, size in zip(positions, sizes["size"], strict=True):

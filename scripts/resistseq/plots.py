@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from resistseq.labels import label_points  # noqa: E402
-from resistseq.runtime import atomic_path  # noqa: E402
+from resistseq.runtime import atomic_path, write_table  # noqa: E402
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -63,10 +63,41 @@ def sample_order(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], c
     return ordered + [s for s in columns if s not in ordered]
 
 
+def record_source_data(axis, table: pd.DataFrame, panel: str | None = None) -> None:
+    """Keep the numbers ``axis`` draws with its figure, so the source-data table comes from the drawing code.
+
+    ``panel`` names the part of the figure (e.g. a gene-set term); a composite figure names its axes by
+    letter in ``source_data``.
+    """
+    records = getattr(axis.figure, "resistseq_source_data", None)
+    if records is None:
+        records = axis.figure.resistseq_source_data = []
+    records.append((axis, panel, table.reset_index(drop=True)))
+
+
+def source_data(figure, letters: Mapping | None = None) -> pd.DataFrame:
+    """The numbers behind every panel of ``figure`` as one tidy table, a ``panel`` column first when several."""
+    records = getattr(figure, "resistseq_source_data", None)
+    if not records:
+        raise ValueError("the figure recorded no source data (call record_source_data where it draws)")
+    letters = letters if letters is not None else getattr(figure, "resistseq_panel_letters", {})
+    named = [(letters.get(axis, panel), table) for axis, panel, table in records]
+    if len(named) == 1 and named[0][0] is None:
+        return named[0][1]
+    tables = [table.assign(panel=name).loc[:, ["panel", *table.columns]] for name, table in named]
+    return pd.concat([table for table in tables if len(table)] or tables[:1], ignore_index=True)
+
+
 def save_figure(
-    figure, pdf_path: str | os.PathLike, png_path: str | os.PathLike, svg_path: str | os.PathLike | None = None
+    figure,
+    pdf_path: str | os.PathLike,
+    png_path: str | os.PathLike,
+    svg_path: str | os.PathLike | None = None,
+    source_data_path: str | os.PathLike | None = None,
 ) -> None:
     """PDF, 300-dpi PNG (and SVG) without creation dates, so reruns give identical bytes.
+
+    With ``source_data_path``, the numbers the figure draws (``record_source_data``) go beside it as a TSV.
 
     SVG element IDs come from ``svg.hashsalt`` in the house style instead of a random salt. The
     tight bounding box is measured once and shared: ``bbox_inches="tight"`` would draw the whole
@@ -82,6 +113,8 @@ def save_figure(
     for path, metadata in outputs:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, format=str(path).rsplit(".", 1)[-1], metadata=metadata, bbox_inches=tight)
+    if source_data_path is not None:
+        write_table(source_data(figure), source_data_path)
     plt.close(figure)
 
 
@@ -165,6 +198,12 @@ def plot_pca(
     axis.set_ylabel(f"PC2 ({explained[1] * 100:.1f}% variance)" if len(explained) > 1 else "PC2")
     axis.set_title(f"PCA of VST counts ({min(top, len(vst))} most variable genes)")
     axis.legend(title=colour_by if shape_by is None else f"{colour_by}, {shape_by}", frameon=False)
+    drawn = samples.reindex(scores.index)[[colour_by] + ([shape_by] if shape_by else [])].rename_axis("sample")
+    drawn = drawn.reset_index().assign(PC1=scores["PC1"].to_numpy(), PC2=second.to_numpy())
+    drawn["flagged"] = drawn["sample"].isin(flagged)
+    drawn["PC1_variance_explained"] = explained[0]
+    drawn["PC2_variance_explained"] = explained[1] if len(explained) > 1 else np.nan
+    record_source_data(axis, drawn)
     return figure if figure is not None else axis.figure
 
 
@@ -209,9 +248,20 @@ def _gene_scatter(tested: pd.DataFrame, x: str, y: str, alpha: float, lfc_thresh
     return figure, axis
 
 
-def _label_genes(axis, tested: pd.DataFrame, x: str, y: str, label_genes) -> None:
-    """Top and requested genes labelled, clear of each other and of the points near them (axis scales set first)."""
+def _label_genes(
+    axis, tested: pd.DataFrame, x: str, y: str, label_genes, alpha: float, lfc_threshold: float, names: Mapping
+) -> None:
+    """Top and requested genes labelled, clear of each other and of the points near them (axis scales set first).
+
+    Records the genes drawn as the axis's source data, the plotted columns renamed by ``names``.
+    """
     chosen = _labelled(tested, label_genes)
+    drawn = tested[["gene_id", "gene_name", x, y, "padj"]].rename(columns=names)
+    classes = _significance_classes(tested, alpha, lfc_threshold)
+    directions = {NOT_SIGNIFICANT: "not significant", DOWN: "down", UP: "up"}
+    drawn["colour"] = np.select(list(classes.values()), [directions[colour] for colour in classes], default="")
+    drawn["labelled"] = tested["gene_id"].isin(chosen["gene_id"]).to_numpy()
+    record_source_data(axis, drawn)
     label_points(
         axis,
         chosen[x].to_numpy(dtype=float),
@@ -239,7 +289,8 @@ def plot_volcano(
     axis.set_xlabel("log2 fold change")
     axis.set_ylabel("-log10 p-value")
     axis.set_title(f"{contrast_label}: {significance_summary(tested, alpha)}")
-    _label_genes(axis, tested, "log2FoldChange", "neg_log10_p", label_genes)
+    names = {"neg_log10_p": "neg_log10_pvalue_floored_1e-300"}
+    _label_genes(axis, tested, "log2FoldChange", "neg_log10_p", label_genes, alpha, lfc_threshold, names)
     say_if_empty(axis, tested, "no gene has a p-value")
     return figure
 
@@ -272,7 +323,7 @@ def plot_ma(
     axis.set_xlabel("mean of normalised counts")
     axis.set_ylabel("log2 fold change")
     axis.set_title(f"{contrast_label}: MA plot, {significance_summary(tested, alpha)}")
-    _label_genes(axis, tested, "baseMean", "log2FoldChange", label_genes)
+    _label_genes(axis, tested, "baseMean", "log2FoldChange", label_genes, alpha, lfc_threshold, {})
     say_if_empty(axis, tested, "no gene has a log2 fold change")
     return figure
 
@@ -291,6 +342,8 @@ def plot_running_scores(running: pd.DataFrame, gsea: pd.DataFrame, terms: Sequen
     for axis in list(axes.flat)[len(terms) :]:
         axis.set_visible(False)
     if not terms:
+        columns = ["term", "position", "running_es", "hit", "nes", "fdr"]
+        record_source_data(axes[0, 0], pd.DataFrame(columns=columns))
         axes[0, 0].set_visible(True)
         axes[0, 0].set_axis_off()
         reason = "no gene set was tested\n(geneset_coverage.tsv says why)" if gsea.empty else "none of them was tested"
@@ -319,6 +372,8 @@ def draw_running_score(axis, data: pd.DataFrame, term: str, row: pd.Series) -> N
     axis.set_title(f"{term}\nNES {row['nes']:.2f}, FDR {row['fdr']:.3g}", fontsize=8)
     axis.set_xlabel("rank (up in target → down)")
     axis.set_ylabel("running enrichment score")
+    drawn = data[["position", "running_es", "hit"]].assign(term=term, nes=row["nes"], fdr=row["fdr"])
+    record_source_data(axis, drawn[["term", "position", "running_es", "hit", "nes", "fdr"]], panel=term)
 
 
 def marker_matrix(vst: pd.DataFrame, annotation: pd.DataFrame, marker_groups: Mapping[str, Sequence[str]]):
@@ -337,6 +392,18 @@ def marker_matrix(vst: pd.DataFrame, annotation: pd.DataFrame, marker_groups: Ma
                 missing.append(gene)
     matrix = pd.DataFrame(rows, index=labels, columns=vst.columns) if rows else pd.DataFrame(columns=vst.columns)
     return matrix, groups, missing
+
+
+def zscore_table(
+    matrix: pd.DataFrame, samples: pd.DataFrame, colour_by: str, row_groups: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """A z-score heatmap as a tidy table in drawing order (rows, then samples); the colour scale saturates at ±2."""
+    table = matrix.rename_axis(index="gene", columns="sample").stack(future_stack=True).rename("vst_zscore")
+    table = table.reset_index()
+    table.insert(2, colour_by, samples.loc[table["sample"], colour_by].to_numpy() if len(table) else [])
+    if row_groups is not None:
+        table.insert(1, "gene_group", np.repeat(list(row_groups), matrix.shape[1]))
+    return table
 
 
 def plot_marker_heatmap(
@@ -375,6 +442,7 @@ def plot_marker_heatmap(
             f"Marker genes (VST z-scores)\nnot in data: {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}",
             fontsize=8,
         )
+        record_source_data(axis, zscore_table(matrix, samples, colour_by, groups))
         return figure
     image = axis.imshow(
         matrix.to_numpy(dtype=float), aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2, interpolation="nearest"
@@ -389,6 +457,7 @@ def plot_marker_heatmap(
         axis.annotate(groups[start], (1.02, start), xycoords=("axes fraction", "data"), fontsize=7, va="top")
     colourbar = figure.colorbar(image, ax=axis, fraction=0.05, pad=0.3)
     colourbar.set_label("VST z-score")
+    record_source_data(axis, zscore_table(matrix, samples, colour_by, groups))
     title = "Marker genes (VST z-scores)"
     if missing:
         title += f"\nnot in data: {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}"

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import matplotlib.cbook
 import matplotlib.patches
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from resistseq.plots import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, apply_style, group_colours, sample_order
+from resistseq.plots import (
+    COLUMN_WIDTH,
+    OKABE_ITO,
+    PAGE_WIDTH,
+    apply_style,
+    group_colours,
+    record_source_data,
+    sample_order,
+)
 
 OUTLIER_COLUMNS = [
     "sample",
@@ -115,6 +124,10 @@ def plot_library_sizes(stats: pd.DataFrame, samples: pd.DataFrame, colour_by: st
     axes[1].set_xlabel("genes with ≥ 1 count")
     axes[1].set_title("Detected genes per sample")
     _group_legend(axes[1], levels, colour_by, loc="lower left", bbox_to_anchor=(1.0, 0.0))
+    drawn = stats.loc[order, ["library_size", "detected_genes"]].rename_axis("sample").reset_index()
+    drawn.insert(1, colour_by, samples.loc[order, colour_by].to_numpy())
+    drawn.insert(3, "library_size_millions", drawn["library_size"] / 1e6)
+    record_source_data(axes[0], drawn)
     figure.tight_layout()
     return figure
 
@@ -130,6 +143,13 @@ def plot_count_distributions(
     for axis, frame, title in ((axes[0], counts, "Raw counts"), (axes[1], normalised, "Normalised counts")):
         expressed = frame.loc[(counts > 0).any(axis=1), order]
         values = [np.log2(expressed[s].to_numpy(dtype=float) + 1) for s in order]
+        # The box statistics matplotlib draws (whiskers at 1.5 IQR, outliers not shown), one row per sample.
+        box_stats = pd.DataFrame(matplotlib.cbook.boxplot_stats(values), index=order)
+        drawn = box_stats[["whislo", "q1", "med", "q3", "whishi"]].rename_axis("sample").reset_index()
+        drawn.columns = ["sample", "whisker_low", "q1", "median", "q3", "whisker_high"]
+        drawn.insert(1, colour_by, samples.loc[order, colour_by].to_numpy())
+        drawn.insert(2, "genes", len(expressed))
+        record_source_data(axis, drawn, panel=title)
         boxes = axis.boxplot(values, patch_artist=True, widths=0.6, showfliers=False, medianprops={"color": "black"})
         for patch, sample in zip(boxes["boxes"], order, strict=True):
             patch.set_facecolor(colours.get(samples.loc[sample, colour_by], "#000000"))
@@ -166,6 +186,15 @@ def plot_size_factors(
     axes[1].set_ylabel("size factor")
     axes[1].set_title("Size factor against library size")
     _group_legend(axes[1], levels, colour_by, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    drawn = pd.DataFrame(
+        {
+            "sample": order,
+            colour_by: samples.loc[order, colour_by].to_numpy(),
+            "size_factor": size_factors.loc[order].to_numpy(),
+            "library_size_millions": library.to_numpy(),
+        }
+    )
+    record_source_data(axes[0], drawn)
     figure.tight_layout()
     return figure
 
@@ -209,6 +238,11 @@ def plot_sample_distances(
     _group_legend(tree_axis, levels, colour_by, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6)
     if flagged:
         axis.set_xlabel("* flagged: far from its group (see sample_outliers.tsv)")
+    drawn = distances.loc[order, order].rename_axis(index="sample", columns="other_sample").stack(future_stack=True)
+    drawn = drawn.rename("distance").reset_index()
+    drawn.insert(1, colour_by, samples.loc[drawn["sample"], colour_by].to_numpy())
+    drawn.insert(2, "flagged", drawn["sample"].isin(flagged))
+    record_source_data(axis, drawn)
     return figure
 
 
@@ -252,4 +286,6 @@ def plot_dispersions(dispersions: pd.DataFrame, contrast_label: str):
     axis.set_title(f"{contrast_label}: dispersion estimates")
     # A fixed corner (high mean, high dispersion: empty in practice); "best" scans every point at every draw.
     axis.legend(frameon=False, markerscale=2, loc="upper right")
+    drawn = ["gene_id", "baseMean", "dispersion_genewise", "dispersion_trend", "dispersion_final", "dispersion_outlier"]
+    record_source_data(axis, data[drawn])
     return figure

@@ -19,6 +19,7 @@ from resistseq.plots import (
     marker_matrix,
     plot_pca,
     plot_volcano,
+    record_source_data,
     sample_order,
     say_if_empty,
 )
@@ -34,6 +35,7 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
     width = 0.8 / max(len(levels), 1)
     # One scatter and one set of mean bars per group, however many sets: drawing cost stays flat.
     dots = {level: ([], []) for level in levels}
+    drawn = []
     means = {level: ([], [], []) for level in levels}
     for set_index, gene_set in enumerate(sets):
         in_set = data[data["gene_set"] == gene_set]
@@ -45,6 +47,11 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
             offsets = np.linspace(-width * 0.25, width * 0.25, len(values)) if len(values) > 1 else np.zeros(1)
             dots[level][0].extend(centre + offsets)
             dots[level][1].extend(values)
+            drawn.append(
+                in_set.loc[values.index, ["gene_set", "group", "sample", "score"]].assign(
+                    x=centre + offsets, group_mean=values.mean()
+                )
+            )
             means[level][0].append(values.mean())
             means[level][1].append(centre - width * 0.4)
             means[level][2].append(centre + width * 0.4)
@@ -56,6 +63,8 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
     axis.axhline(0, color="#999999", linewidth=0.4)
     axis.set_xticks(range(len(sets)), sets, rotation=30, ha="right")
     axis.set_ylabel(f"signature score ({method})")
+    columns = ["gene_set", "group", "sample", "score", "x", "group_mean"]
+    record_source_data(axis, pd.concat(drawn, ignore_index=True) if drawn else pd.DataFrame(columns=columns))
     axis.set_title(f"Per-sample signature scores ({method})")
     if sets:
         axis.legend(frameon=False, fontsize=6)
@@ -103,6 +112,7 @@ def plot_pam50(pam50: pd.DataFrame, levels: Sequence[str]):
     bar.set_label("Spearman correlation")
     handles = [matplotlib.patches.Patch(color=colours[level], label=level) for level in levels]
     axis.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.35, 1.0), frameon=False, fontsize=6)
+    record_source_data(axis, frame[["sample", "group", *columns, "call"]])
     return figure
 
 
@@ -158,6 +168,7 @@ def plot_main_figure(
     volcano_axis = figure.add_subplot(grid[0, 1])
     plot_volcano(results, contrast_label, alpha, lfc_threshold, label_genes, axis=volcano_axis)
     panel_letter(volcano_axis, "B")
+    letters = {"A": pca_axis, "B": volcano_axis}
     stats = gsea.set_index("term")
     for column, (letter, term) in enumerate(zip("CD", gsea_sets, strict=False)):
         axis = figure.add_subplot(grid[1, column])
@@ -180,6 +191,7 @@ def plot_main_figure(
             )
             axis.set_axis_off()
         panel_letter(axis, letter)
+        letters[letter] = axis
     order = sample_order(samples, colour_by, levels, list(vst.columns))
     matrix, groups, _ = marker_matrix(vst[order], annotation, marker_groups)
     # The heatmap's group labels and colour bar need room before panel F's axis label.
@@ -189,8 +201,12 @@ def plot_main_figure(
         figure, heatmap_spec, matrix, samples, colour_by, levels, "Marker genes (VST z-scores)", row_groups=groups
     )
     panel_letter(figure.axes[figure.axes.index(heatmap_axis) - 1], "E")  # on the group strip above the heatmap
+    letters["E"] = heatmap_axis
     if scores is not None:
         score_axis = figure.add_subplot(bottom[1])
         draw_signature_scores(score_axis, scores, levels, score_method)
         panel_letter(score_axis, "F")
+        letters["F"] = score_axis
+    # The source-data table names each panel's numbers by its letter.
+    figure.resistseq_panel_letters = {axis: letter for letter, axis in letters.items()}
     return figure
