@@ -213,7 +213,8 @@ def test_job_killed_mid_run_leaves_no_complete_output_and_rerun_matches(example_
     reference = result_checksums(example_workdir / "results")
     recovered = result_checksums(results)
     assert recovered == {name: reference[name] for name in recovered}
-    assert len(recovered) == 13  # 2 count tables, DESeq2 and dispersions, 6 enrichment files, volcano PDF, SVG, PNG
+    # 2 count tables; DESeq2, its dispersions and run summary; 6 enrichment files; volcano PDF, SVG, PNG, source data
+    assert len(recovered) == 15
     assert json.loads((results / "provenance.json").read_text())["status"] == "success"
 
 
