@@ -167,7 +167,7 @@ def r_de_step(directory: Path, config: dict, env: dict) -> float | None:
             results=results,
         )
     )
-    wall, _ = measure([rscript, str(script)], env)
+    wall, _, _ = measure([rscript, str(script)], env)
     return wall
 
 
