@@ -27,6 +27,7 @@ rule run_gsea:
         runtime=60,
     params:
         seed=config["enrichment"]["seed"],
+        method=config["enrichment"]["method"],
         permutations=config["enrichment"]["permutations"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],

@@ -42,6 +42,7 @@ def main(snakemake, logger):
     enrichment = params.enrichment
     gsea = GseaSettings(
         seed=enrichment["seed"],
+        method=enrichment["method"],
         permutations=enrichment["permutations"],
         min_size=enrichment["min_size"],
         max_size=enrichment["max_size"],

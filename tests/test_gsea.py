@@ -112,6 +112,24 @@ def test_prerank_enrichment_scores_match_the_running_sum(toy_ranking, toy_sets):
     assert running["running_es"].max() == pytest.approx(table.loc["UP", "es"])
 
 
+@pytest.mark.parametrize("method", ["multilevel", "permutation"])
+def test_both_pvalue_methods_find_the_planted_sets_and_only_permutation_gives_fwer(toy_ranking, toy_sets, method):
+    coverage = set_coverage(toy_sets, {}, toy_ranking.index, 1, 1000, 0.5)
+    table = gsea_table(run_prerank(toy_ranking, toy_sets, seed=7, permutations=200, method=method), coverage)
+    table = table.set_index("term")
+    for term, genes in toy_sets.items():
+        assert table.loc[term, "es"] == pytest.approx(running_sum_es(toy_ranking, set(genes)), abs=1e-9)
+    assert table.loc["UP", "fdr"] < 0.01 and table.loc["DOWN", "fdr"] < 0.01 and table.loc["NULL", "pvalue"] > 0.05
+    if method == "multilevel":
+        # Multilevel splitting resolves p-values far below 1 / permutations; the FDR is BH over the three sets.
+        assert table.loc["UP", "pvalue"] < 1 / 200 and table["fwer"].isna().all()
+        ranked = table["pvalue"].sort_values()
+        bh = (ranked * len(ranked) / np.arange(1, len(ranked) + 1))[::-1].cummin()[::-1].clip(upper=1)
+        assert table.loc[ranked.index, "fdr"].to_numpy() == pytest.approx(bh.to_numpy(), rel=1e-9)
+    else:
+        assert table["fwer"].between(0, 1).all()
+
+
 def test_prerank_is_identical_across_reruns_and_threads(toy_ranking, toy_sets):
     coverage = set_coverage(toy_sets, {}, toy_ranking.index, 1, 1000, 0.5)
     first = gsea_table(run_prerank(toy_ranking, toy_sets, seed=3, permutations=200, threads=1), coverage)

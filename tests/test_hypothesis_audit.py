@@ -53,7 +53,9 @@ def evidence(target=("r1", "r2", "r3"), reference=("p1", "p2", "p3")) -> Evidenc
     )
 
 
-SETTINGS = GseaSettings(seed=7, permutations=100, min_size=5, max_size=500, min_coverage=0.5, threads=1)
+SETTINGS = GseaSettings(
+    seed=7, method="multilevel", permutations=100, min_size=5, max_size=500, min_coverage=0.5, threads=1
+)
 
 
 def test_recomputations_are_the_declared_sets_alone_other_seeds_and_each_sample_left_out(tmp_path):

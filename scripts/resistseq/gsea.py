@@ -80,6 +80,12 @@ def sets_to_test(
     )
 
 
+GSEA_METHODS = {
+    "multilevel": "fgsea's adaptive multilevel p-values (Korotkevich et al.), BH-adjusted across the sets tested",
+    "permutation": "gene-set permutation p-values, with GSEA's NES-based FDR and FWER (Subramanian et al. 2005)",
+}
+
+
 def run_prerank(
     ranking: pd.Series,
     gene_sets: Mapping[str, list[str]],
@@ -87,8 +93,15 @@ def run_prerank(
     permutations: int = 1000,
     weight: float = 1.0,
     threads: int = 1,
+    method: str = "multilevel",
 ):
-    """gseapy.prerank on a dict of sets already filtered by size (so gseapy drops none)."""
+    """gseapy.prerank on a dict of sets already filtered by size (so gseapy drops none).
+
+    ``ranking`` is used in its own order (``ascending=None``): gseapy's own sort would order ties
+    unstably, while ``rank_genes`` orders them by symbol. ``method`` is gseapy's: 'multilevel' (its
+    port of fgsea: ``permutations`` simple permutations normalise ES to NES, p-values come from
+    adaptive multilevel splitting, FDR is BH) or 'permutation' (classic GSEA gene-set permutation).
+    """
     import gseapy
 
     if not gene_sets:
@@ -104,9 +117,10 @@ def run_prerank(
         max_size=max(sizes),
         permutation_num=permutations,
         weight=weight,
-        ascending=False,
+        ascending=None,
         threads=threads,
         seed=seed,
+        method=method,
         outdir=None,
         no_plot=True,
         verbose=False,
@@ -133,7 +147,8 @@ def gsea_table(prerank_result, coverage: pd.DataFrame) -> pd.DataFrame:
             "nes": raw["NES"].astype(float),
             "pvalue": raw["NOM p-val"].astype(float),
             "fdr": raw["FDR q-val"].astype(float),
-            "fwer": raw["FWER p-val"].astype(float),
+            # The multilevel method gives no family-wise error rate.
+            "fwer": raw["FWER p-val"].astype(float) if "FWER p-val" in raw else np.nan,
         }
     )
     table["size"] = [len(details[term]["hits"]) for term in table["term"]]

@@ -28,6 +28,7 @@ class GseaSettings:
     """The run's GSEA settings (config 'enrichment'), applied to the declared sets only."""
 
     seed: int
+    method: str
     permutations: int
     min_size: int
     max_size: int
@@ -43,7 +44,12 @@ def declared_gsea(de: pd.DataFrame, sets: Mapping[str, list[str]], settings: Gse
     if not tested:
         return gsea_table(None, coverage).set_index("term")
     result = run_prerank(
-        ranking.scores, tested, seed=seed, permutations=settings.permutations, threads=settings.threads
+        ranking.scores,
+        tested,
+        seed=seed,
+        permutations=settings.permutations,
+        threads=settings.threads,
+        method=settings.method,
     )
     return gsea_table(result, coverage).set_index("term")
 
