@@ -195,10 +195,12 @@ def run_study(study: str, cores: int, keep: Path | None, skip_r: bool) -> Run:
         run.jobs = parse_log(log.read_text())
         with open(directory / "results" / "counts" / "gene_counts.tsv") as counts:
             run.genes = sum(1 for _ in counts) - 1
-        with_benchmark = [job for job in run.jobs if job.benchmark and (directory / job.benchmark).is_file()]
-        if run.jobs and len(with_benchmark) == len(run.jobs):
+        # The target rule `all` runs no code and has no benchmark file.
+        measured = [job for job in run.jobs if job.rule != "all"]
+        with_benchmark = [job for job in measured if job.benchmark and (directory / job.benchmark).is_file()]
+        if measured and len(with_benchmark) == len(measured):
             run.timing_source = "benchmark files"
-            for job in run.jobs:
+            for job in measured:
                 seconds, rss = read_benchmark(directory / job.benchmark)
                 run.job_seconds[job.label] = seconds
                 run.job_rss_gib[job.label] = rss
@@ -219,8 +221,8 @@ def markdown(runs: list[Run], cores: int) -> str:
         f"Whole workflow from a fresh directory, `--cores {cores}`, {os.cpu_count()} CPUs; one run each.",
         "",
         "| study | genes × samples | contrasts | jobs | workflow wall | R DE step | workflow / R "
-        "| peak memory | slowest jobs | load at start |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| peak memory | slowest jobs | slowest figure job | load at start |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         r_cell = f"{run.r_wall:.1f} s" if run.r_wall else "no R"
@@ -230,10 +232,13 @@ def markdown(runs: list[Run], cores: int) -> str:
         else:
             memory = f"{run.process_rss_gib:.2f} GiB (largest process)"
         slowest = sorted(run.job_seconds.items(), key=lambda item: (-item[1], item[0]))[:SLOWEST]
-        slow_cell = ", ".join(f"{label} {seconds:.0f} s" for label, seconds in slowest)
+        slow_cell = ", ".join(f"{label} {seconds:.1f} s" for label, seconds in slowest)
+        figure_jobs = {label: seconds for label, seconds in run.job_seconds.items() if label.startswith("plot_")}
+        figure_label = max(figure_jobs, key=lambda label: (figure_jobs[label], label), default=None)
+        figure_cell = f"{figure_label} {figure_jobs[figure_label]:.1f} s" if figure_label else "–"
         lines.append(
             f"| {run.study} | {run.genes:,} × {run.samples} | {run.contrasts} | {len(run.jobs)} | {run.wall:.1f} s "
-            f"| {r_cell} | {ratio} | {memory} | {slow_cell} ({run.timing_source}) | {run.load:.2f} |"
+            f"| {r_cell} | {ratio} | {memory} | {slow_cell} ({run.timing_source}) | {figure_cell} | {run.load:.2f} |"
         )
     lines += [
         "",

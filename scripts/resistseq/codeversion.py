@@ -16,8 +16,12 @@ from pathlib import Path
 PACKAGE = "resistseq"
 
 
-def _imported_modules(source: Path) -> set[str]:
-    """Names of the package's modules that ``source`` imports anywhere (top level or inside functions)."""
+@cache
+def _imported_modules(source: Path) -> frozenset[str]:
+    """Names of the package's modules that ``source`` imports anywhere (top level or inside functions).
+
+    Cached: every rule's script shares most modules, and the Snakefile is parsed again in each cluster job.
+    """
     tree = ast.parse(source.read_text(), filename=str(source))
     package_dir = Path(__file__).resolve().parent
     found = set()
@@ -32,7 +36,7 @@ def _imported_modules(source: Path) -> set[str]:
             parts = name.split(".")
             if parts[0] == PACKAGE and len(parts) > 1 and (package_dir / f"{parts[1]}.py").is_file():
                 found.add(parts[1])
-    return found
+    return frozenset(found)
 
 
 @cache
@@ -40,7 +44,7 @@ def module_dependencies(script: str | os.PathLike) -> tuple[str, ...]:
     """Sorted names of every package module that ``script`` imports, directly or transitively."""
     package_dir = Path(__file__).resolve().parent
     seen: set[str] = set()
-    pending = _imported_modules(Path(script))
+    pending = set(_imported_modules(Path(script)))
     while pending:
         module = pending.pop()
         if module in seen:
