@@ -66,8 +66,8 @@ def main(snakemake, logger):
         gsea_fdr=params.gsea_fdr,
         gene_naming=gene_naming_text(
             read_annotation(snakemake.input.annotation),
-            read_coverage(snakemake.input.coverage[0]),
-            snakemake.input.coverage[0],
+            coverages[ranked[0]] if ranked else None,
+            coverage_files[ranked[0]] if ranked else None,
             params.quantification["organism"],
             table_note(snakemake.input.get("geneid_table")) if snakemake.input.get("geneid_table") else "",
         ),

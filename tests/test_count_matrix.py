@@ -309,6 +309,10 @@ def test_methods_text_reports_named_share_and_each_sets_share():
         "(75.0%) have a symbol: 1 from the input's annotation; 2 from the gene ID table; 1 without a symbol (keep "
         "their ID). Share of each gene set's genes found among the ranked genes: SET1 9/10 (90%); SET2 1/4 (25%)."
     )
+    # Only LRT or equivalence contrasts: no ranking, so no set coverage to report.
+    assert gene_naming_text(annotation, None, None, "human", "source: test").endswith(
+        "1 without a symbol (keep their ID). No contrast ranked the genes, so no gene set was matched to them."
+    )
 
 
 def test_windows_line_endings_and_byte_order_mark(tmp_path):

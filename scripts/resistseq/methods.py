@@ -298,13 +298,18 @@ def gsea_paragraph(gsea_settings: Mapping[str, Mapping], enrichment: Mapping, ge
 
 
 def gene_naming_text(
-    annotation: pd.DataFrame, coverage: pd.DataFrame, coverage_path: str, organism: str, table_note: str
+    annotation: pd.DataFrame, coverage: pd.DataFrame | None, coverage_path: str | None, organism: str, table_note: str
 ) -> str:
-    """How many genes carry a symbol and where from, and the share of each gene set's genes found."""
+    """How many genes carry a symbol and where from, and the share of each gene set's genes found.
+
+    ``coverage`` None: no contrast was ranked (LRT or equivalence tests only), so no set was matched.
+    """
     from resistseq.geneids import naming_summary
 
     table = f"the offline `{organism}` gene ID table ({table_note})" if organism != "none" else "no gene ID table"
     text = f"Gene symbols came from the inputs, then {table}: " + naming_summary(annotation) + ". "
+    if coverage is None:
+        return text + "No contrast ranked the genes, so no gene set was matched to them."
     shares = [f"{row.term} {row.genes_found}/{row.set_size} ({row.share_found:.0%})" for row in coverage.itertuples()]
     if len(shares) <= 60:
         text += "Share of each gene set's genes found among the ranked genes: " + "; ".join(shares) + "."
