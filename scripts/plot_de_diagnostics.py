@@ -4,6 +4,7 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
+    from resistseq.contrasts import is_pairwise
     from resistseq.diagnostics import chosen_genes, plot_gene_counts, plot_pvalue_histogram
     from resistseq.filtering import filtering_summary
     from resistseq.plots import save_figure
@@ -29,10 +30,14 @@ def main(snakemake, logger):
     if missing:
         logger.info("declared genes not in the DE table (not plotted): %s", missing)
     genes = chosen_genes(results[results["gene_id"].isin(normalised.index)], declared)
-    variable = contrast["variable"]
-    levels = [contrast["reference"], contrast["target"]]
-    levels += sorted(set(samples[variable]) - set(levels))
     groups = snakemake.params.groups
+    if is_pairwise(contrast):
+        variable = contrast["variable"]
+        levels = [contrast["reference"], contrast["target"]]
+        levels += sorted(set(samples[variable]) - set(levels))
+    else:
+        # An LRT or a coefficient contrast compares no two levels: panels follow the study's groups.
+        variable, levels = groups["variable"], list(groups["levels"])
     colour_levels = groups["levels"] if groups["variable"] == variable else levels
     figure = plot_gene_counts(normalised, samples, genes, variable, levels, colour_levels, contrast["name"])
     save_figure(

@@ -9,7 +9,7 @@ def main(snakemake, logger):
     import gseapy
 
     from resistseq.genesets import dropped_statement, log_coverage, read_gene_sets, set_coverage
-    from resistseq.gsea import GSEA_METHODS, gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
+    from resistseq.gsea import gsea_table, rank_genes, run_prerank, running_scores, sets_to_test
     from resistseq.runtime import atomic_path, write_table
     from resistseq.tables import read_gene_table
 
@@ -44,6 +44,7 @@ def main(snakemake, logger):
             permutations=params.permutations,
             threads=snakemake.threads,
             method=params.method,
+            logger=logger,
         )
     else:
         logger.warning("GSEA not run: %s", dropped_statement(coverage))
@@ -52,8 +53,8 @@ def main(snakemake, logger):
 
     settings = {
         "method": "gseapy.prerank",
-        "pvalue_method": params.method,
-        "pvalue_method_description": GSEA_METHODS[params.method],
+        "pvalue_method": prerank.method if prerank is not None else params.method,
+        "pvalue_method_configured": params.method,
         "gseapy_version": gseapy.__version__,
         "ranking_statistic": "stat (DESeq2 Wald statistic)",
         "seed": params.seed,

@@ -4,6 +4,8 @@ table and figure are made), and an equivalence (lessAbs) test of a coefficient."
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,6 +38,8 @@ CONTRASTS = [
 TARGETS = [
     *(f"results/de/{entry['name']}/deseq2.tsv" for entry in CONTRASTS),
     "results/figures/any_condition/top_de_heatmap.pdf",
+    "results/figures/any_condition/gene_counts.pdf",
+    "results/figures/unchanged/gene_counts.pdf",
     "results/overlap/condition_vs_parental/genes.tsv",
     "results/figures/overlap/condition_vs_parental/upset.pdf",
     "results/methods.md",
@@ -72,7 +76,7 @@ def planned(workdir) -> dict[str, set[str]]:
 
 @pytest.fixture(scope="module")
 def run(workdir, planned):
-    """The DE tables, the LRT's heatmap, the overlap outputs and methods.md: the parts these contrasts
+    """The DE tables, the LRT's heatmap, per-gene counts, the overlap outputs and methods.md: the parts these contrasts
     change (the whole example DAG takes too long on a shared test machine)."""
     completed = snakemake(workdir, "--configfile", "config.yaml", "--cores", "2", *TARGETS, timeout=1800)
     assert completed.returncode == 0, completed.stderr[-4000:]
@@ -89,6 +93,14 @@ def test_the_dag_runs_each_step_only_for_the_contrasts_it_suits(planned):
     assert planned["compare_contrasts"] == {"condition_vs_parental"} == planned["plot_overlap"]
 
 
+def test_gene_count_panels_of_an_lrt_and_a_coefficient_contrast_follow_the_study_groups(run):
+    sheet = pd.read_csv(run / "samples.tsv", sep="\t", index_col="sample")
+    for name in ("any_condition", "unchanged"):
+        source = pd.read_csv(run / "results" / "figures" / name / "gene_counts.source_data.tsv", sep="\t")
+        assert set(source["sample"]) == set(sheet.index)
+        assert (source["condition"] == sheet.loc[source["sample"], "condition"].to_numpy()).all()
+
+
 def table(workdir, name: str) -> pd.DataFrame:
     return pd.read_csv(workdir / "results" / "de" / name / "deseq2.tsv", sep="\t", index_col="gene_id")
 
@@ -102,6 +114,24 @@ def test_logs_and_methods_describe_each_kind(run):
     assert "likelihood-ratio test of the design against '~ 1' ('any_condition')" in methods
     assert "- any_condition: " in methods and "(LRT: no direction)" in methods
     assert "|log2FC| threshold 0.5 (lessAbs) ('unchanged')" in methods
+
+
+def test_gsea_of_a_thresholded_ranking_falls_back_to_permutation_and_says_so(run):
+    # Above |log2FC| 1 most Wald statistics are exactly 0: gseapy's multilevel method cannot rank those ties.
+    settings = json.loads((run / "results" / "enrichment" / "above_one" / "gsea_settings.json").read_text())
+    assert settings["pvalue_method"] == "permutation" and settings["pvalue_method_configured"] == "multilevel"
+    log = (run / "logs" / "enrichment" / "above_one" / "run_gsea.log").read_text()
+    assert "the multilevel method failed on this ranking" in log
+    default = json.loads((run / "results" / "enrichment" / "resistant_vs_parental" / "gsea_settings.json").read_text())
+    assert default["pvalue_method"] == "multilevel"
+    methods = (run / "results" / "methods.md").read_text()
+    assert (
+        "for resistant_vs_parental, p-values by adaptive multilevel splitting (gseapy's port of fgsea), FDR by "
+        "Benjamini-Hochberg across the sets tested together, NES from 200 gene-set permutations; for above_one, "
+        "p-values, GSEA's NES-based FDR and FWER from 200 gene-set permutations; random seed 20161001"
+    ) in methods
+    gsea = pd.read_csv(run / "results" / "enrichment" / "above_one" / "gsea.tsv", sep="\t")
+    assert gsea["fwer"].between(0, 1).all() and len(gsea) > 0
 
 
 def test_lrt_of_a_two_level_factor_agrees_with_its_wald_test(run):

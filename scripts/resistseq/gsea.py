@@ -80,12 +80,6 @@ def sets_to_test(
     )
 
 
-GSEA_METHODS = {
-    "multilevel": "fgsea's adaptive multilevel p-values (Korotkevich et al.), BH-adjusted across the sets tested",
-    "permutation": "gene-set permutation p-values, with GSEA's NES-based FDR and FWER (Subramanian et al. 2005)",
-}
-
-
 def run_prerank(
     ranking: pd.Series,
     gene_sets: Mapping[str, list[str]],
@@ -94,6 +88,7 @@ def run_prerank(
     weight: float = 1.0,
     threads: int = 1,
     method: str = "multilevel",
+    logger=None,
 ):
     """gseapy.prerank on a dict of sets already filtered by size (so gseapy drops none).
 
@@ -101,6 +96,8 @@ def run_prerank(
     unstably, while ``rank_genes`` orders them by symbol. ``method`` is gseapy's: 'multilevel' (its
     port of fgsea: ``permutations`` simple permutations normalise ES to NES, p-values come from
     adaptive multilevel splitting, FDR is BH) or 'permutation' (classic GSEA gene-set permutation).
+    Where the multilevel method cannot score the ranking, permutation runs instead: the returned
+    object's ``method`` says which ran.
     """
     import gseapy
 
@@ -110,7 +107,7 @@ def run_prerank(
             "the same gene symbols as the annotation, or lower enrichment.min_size."
         )
     sizes = [len(set(genes) & set(ranking.index)) for genes in gene_sets.values()]
-    result = gseapy.prerank(
+    arguments = dict(
         rnk=ranking,
         gene_sets=dict(gene_sets),
         min_size=min(sizes),
@@ -120,11 +117,26 @@ def run_prerank(
         ascending=None,
         threads=threads,
         seed=seed,
-        method=method,
         outdir=None,
         no_plot=True,
         verbose=False,
     )
+    try:
+        result = gseapy.prerank(**arguments, method=method)
+    except BaseException as error:
+        # gseapy's fgsea port panics (a Rust sort) on rankings where most statistics tie, e.g. the zeros of
+        # an lfc_threshold contrast; the classic permutation handles ties. The result's .method says which ran.
+        if method != "multilevel" or type(error).__name__ != "PanicException":
+            raise
+        if logger is not None:
+            logger.warning(
+                "GSEA: the multilevel method failed on this ranking (%s; %d of %d statistics tie); "
+                "classic permutation p-values used instead",
+                error,
+                int(ranking.duplicated().sum()),
+                len(ranking),
+            )
+        result = gseapy.prerank(**arguments, method="permutation")
     returned = set(result.res2d["Term"])
     if returned != set(gene_sets):
         raise RuntimeError(f"gseapy did not test sets {sorted(set(gene_sets) - returned)}")

@@ -278,16 +278,25 @@ def gsea_paragraph(gsea_settings: Mapping[str, Mapping], enrichment: Mapping, ge
     permutations = {settings["permutations"] for settings in gsea_settings.values()}
     seeds = {settings["seed"] for settings in gsea_settings.values()}
     gseapy_used = {settings["gseapy_version"] for settings in gsea_settings.values()}
-    pvalue_methods = {settings["pvalue_method"] for settings in gsea_settings.values()}
+    drawn = f"{_join(sorted(map(str, permutations)))} gene-set permutations"
     pvalues = {
         "multilevel": "p-values by adaptive multilevel splitting (gseapy's port of fgsea), FDR by Benjamini-Hochberg "
-        "across the sets tested together, NES from",
-        "permutation": "p-values, GSEA's NES-based FDR and FWER from",
+        f"across the sets tested together, NES from {drawn}",
+        "permutation": f"p-values, GSEA's NES-based FDR and FWER from {drawn}",
     }
+    contrasts_by_method: dict[str, list[str]] = {}
+    for name, settings in gsea_settings.items():
+        contrasts_by_method.setdefault(settings["pvalue_method"], []).append(name)
+    if len(contrasts_by_method) == 1:
+        pvalue_text = pvalues[next(iter(contrasts_by_method))]
+    else:
+        # The multilevel method falls back to permutation on rankings it cannot score (run_gsea logs it).
+        pvalue_text = "; ".join(
+            f"for {_join(names)}, {pvalues[method]}" for method, names in sorted(contrasts_by_method.items())
+        )
     return (
         f"Genes were ranked by the DESeq2 Wald statistic and tested for enrichment with preranked GSEA "
-        f"(gseapy {_join(sorted(gseapy_used))}; {_join([pvalues[method] for method in sorted(pvalue_methods)])} "
-        f"{_join(sorted(map(str, permutations)))} gene-set permutations, "
+        f"(gseapy {_join(sorted(gseapy_used))}; {pvalue_text}; "
         f"random seed {_join(sorted(map(str, seeds)))}, weight 1, set sizes {enrichment['min_size']} to "
         f"{enrichment['max_size']} genes after matching, at least {enrichment['min_coverage']:.0%} of each set's "
         f"genes found in the data). Gene sets came from local GMT files (no download): "
