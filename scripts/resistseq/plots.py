@@ -118,6 +118,16 @@ def save_figure(
     plt.close(figure)
 
 
+def figure_paths(output, key: str | None = None) -> tuple[str, str, str, str]:
+    """PDF, PNG, SVG and source-data paths of one figure among a job's named outputs, save_figure's order.
+
+    The keys are rules/common.smk figure_output's: pdf, svg, png, source_data, prefixed '{key}_' in a
+    job that draws several figures.
+    """
+    prefix = f"{key}_" if key else ""
+    return tuple(getattr(output, f"{prefix}{kind}") for kind in ("pdf", "png", "svg", "source_data"))
+
+
 def pca(vst: pd.DataFrame, top: int = PCA_GENES) -> tuple[pd.DataFrame, np.ndarray]:
     """PCA of the ``top`` most variable genes (as DESeq2's plotPCA): scores and variance explained."""
     variances = vst.var(axis=1, ddof=1)
