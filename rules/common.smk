@@ -216,8 +216,10 @@ def figure_files(names):
 
 
 def figure_output(name, caption, category, subcategory, key=None):
-    """Named outputs of one figure (figure_files' four files, keys pdf, svg, png, source_data, prefixed
-    '{key}_' when a job draws several); the SVG and the source data go into the report."""
+    """Named outputs of one figure: figure_files' four files, the SVG and the source data in the report.
+
+    Keys pdf, svg, png, source_data, prefixed '{key}_' when a job draws several figures.
+    """
     prefix = f"{key}_" if key else ""
     path = f"results/figures/{name}"
     return {
