@@ -58,6 +58,8 @@ RANKED_CONTRASTS = [name for name, entry in CONTRASTS.items() if has_direction(e
 HYPOTHESIS_CONTRASTS = [
     name for name in RANKED_CONTRASTS if is_pairwise(CONTRASTS[name])
 ]
+# The per-sample signature scores (results/signatures/scores.tsv) of each method, one figure each.
+SIGNATURE_METHODS = ["ssgsea", "zscore"]
 # Two or more contrasts against the same reference: shared and line-specific changes.
 OVERLAP_GROUPS = overlap_groups(config["contrasts"])
 
@@ -75,13 +77,10 @@ localrules:
     plot_volcano,
     plot_ma,
     plot_gsea_running_scores,
-    plot_library_sizes,
-    plot_count_distributions,
-    plot_size_factors,
-    plot_sample_distances,
+    plot_qc_figures,
     plot_dispersions,
     plot_top_de_heatmap,
-    plot_geneset_heatmap,
+    plot_geneset_heatmaps,
     plot_enrichment_dots,
     plot_main_figure,
     plot_signature_scores,
@@ -216,6 +215,56 @@ def figure_files(names):
     ]
 
 
+def figure_output(name, caption, category, subcategory, key=None):
+    """Named outputs of one figure: figure_files' four files, the SVG and the source data in the report.
+
+    Keys pdf, svg, png, source_data, prefixed '{key}_' when a job draws several figures.
+    """
+    prefix = f"{key}_" if key else ""
+    path = f"results/figures/{name}"
+    return {
+        f"{prefix}pdf": f"{path}.pdf",
+        f"{prefix}svg": report(
+            f"{path}.svg", caption=caption, category=category, subcategory=subcategory
+        ),
+        f"{prefix}png": f"{path}.png",
+        f"{prefix}source_data": report(
+            f"{path}.source_data.tsv",
+            caption="../report/source_data.rst",
+            category=category,
+            subcategory=subcategory,
+        ),
+    }
+
+
+def get_geneset_heatmap_outputs():
+    """One heatmap per set of enrichment.plot_sets, drawn by one job: figure_output keys prefixed by the set name."""
+    outputs = {}
+    for name in config["enrichment"]["plot_sets"]:
+        outputs |= figure_output(
+            f"genesets/{name}",
+            caption="../report/geneset_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="Gene sets",
+            key=name,
+        )
+    return outputs
+
+
+def get_signature_score_outputs():
+    """One figure per scoring method of rules/signatures.smk, drawn by one job: figure_output keys prefixed by the method."""
+    outputs = {}
+    for method in SIGNATURE_METHODS:
+        outputs |= figure_output(
+            f"signature_scores_{method}",
+            caption="../report/signature_scores.rst",
+            category="1. Hypothesis",
+            subcategory="Signatures",
+            key=method,
+        )
+    return outputs
+
+
 def get_figure_outputs():
     """QC and result figures (figure_files: PDF, SVG, PNG, source data), the outlier table and the methods text."""
     names = [
@@ -225,10 +274,9 @@ def get_figure_outputs():
         "qc/count_distributions",
         "qc/size_factors",
         "qc/sample_distances",
-        "signature_scores_ssgsea",
-        "signature_scores_zscore",
         "pam50",
     ]
+    names += [f"signature_scores_{method}" for method in SIGNATURE_METHODS]
     names += [f"genesets/{name}" for name in config["enrichment"]["plot_sets"]]
     names += [f"overlap/{group}/upset" for group in OVERLAP_GROUPS]
     for contrast in CONTRASTS:

@@ -74,7 +74,7 @@ rule plot_marker_heatmap:
         "../scripts/plot_marker_heatmap.py"
 
 
-rule plot_geneset_heatmap:
+rule plot_geneset_heatmaps:
     input:
         unpack(get_geneid_table),
         vst="results/counts/vst.tsv",
@@ -82,24 +82,11 @@ rule plot_geneset_heatmap:
         sheet=config["samples"],
         genesets=get_geneset_files(),
     output:
-        pdf="results/figures/genesets/{geneset}.pdf",
-        svg=report(
-            "results/figures/genesets/{geneset}.svg",
-            caption="../report/geneset_heatmap.rst",
-            category="3. Differential expression",
-            subcategory="Gene sets",
-        ),
-        png="results/figures/genesets/{geneset}.png",
-        source_data=report(
-            "results/figures/genesets/{geneset}.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="3. Differential expression",
-            subcategory="Gene sets",
-        ),
+        **get_geneset_heatmap_outputs(),
     log:
-        "logs/figures/genesets/{geneset}.log",
+        "logs/figures/plot_geneset_heatmaps.log",
     benchmark:
-        "benchmarks/figures/genesets/{geneset}.tsv"
+        "benchmarks/figures/plot_geneset_heatmaps.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -109,9 +96,10 @@ rule plot_geneset_heatmap:
     params:
         groups=get_group_levels(),
         geneset_labels=get_geneset_labels(),
-        code=get_code_version("plot_geneset_heatmap.py"),
+        plot_sets=config["enrichment"]["plot_sets"],
+        code=get_code_version("plot_geneset_heatmaps.py"),
     script:
-        "../scripts/plot_geneset_heatmap.py"
+        "../scripts/plot_geneset_heatmaps.py"
 
 
 rule plot_volcano:

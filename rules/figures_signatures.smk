@@ -5,26 +5,11 @@ rule plot_signature_scores:
     input:
         scores="results/signatures/scores.tsv",
     output:
-        pdf="results/figures/signature_scores_{method}.pdf",
-        svg=report(
-            "results/figures/signature_scores_{method}.svg",
-            caption="../report/signature_scores.rst",
-            category="1. Hypothesis",
-            subcategory="Signatures",
-        ),
-        png="results/figures/signature_scores_{method}.png",
-        source_data=report(
-            "results/figures/signature_scores_{method}.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="1. Hypothesis",
-            subcategory="Signatures",
-        ),
+        **get_signature_score_outputs(),
     log:
-        "logs/figures/plot_signature_scores_{method}.log",
+        "logs/figures/plot_signature_scores.log",
     benchmark:
-        "benchmarks/figures/plot_signature_scores_{method}.tsv"
-    wildcard_constraints:
-        method="ssgsea|zscore",
+        "benchmarks/figures/plot_signature_scores.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -33,6 +18,7 @@ rule plot_signature_scores:
         runtime=10,
     params:
         groups=get_group_levels(),
+        methods=SIGNATURE_METHODS,
         code=get_code_version("plot_signature_scores.py"),
     script:
         "../scripts/plot_signature_scores.py"

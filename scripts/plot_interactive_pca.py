@@ -5,8 +5,8 @@ from resistseq.runtime import run_rule
 
 def main(snakemake, logger):
     from resistseq.contrasts import design_variables
+    from resistseq.figure_data import PCA_GENES, pca
     from resistseq.interactive import pca_spec, plot_page, vega_javascript, write_page
-    from resistseq.plots import PCA_GENES, pca
     from resistseq.tables import indexed_sample_sheet, read_gene_matrix
 
     vst = read_gene_matrix(snakemake.input.vst)

@@ -1,16 +1,17 @@
-"""Rule plot_signature_scores: per-sample gene-set signature scores by group."""
+"""Rule plot_signature_scores: per-sample gene-set signature scores by group, one figure per scoring method."""
 
 from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    from resistseq.plots import save_figure
+    from resistseq.plots import figure_paths, save_figure
     from resistseq.signature_figures import plot_signature_scores
     from resistseq.tables import read_sample_table
 
     scores = read_sample_table(snakemake.input.scores)
-    figure = plot_signature_scores(scores, snakemake.params.groups["levels"], snakemake.wildcards.method)
-    save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
+    for method in snakemake.params.methods:
+        figure = plot_signature_scores(scores, snakemake.params.groups["levels"], method)
+        save_figure(figure, *figure_paths(snakemake.output, method))
 
 
 run_rule(main, snakemake)  # noqa: F821 - injected by Snakemake

@@ -7,9 +7,9 @@ def main(snakemake, logger):
     import json
     import platform
 
+    from resistseq.figure_data import PCA_GENES
     from resistseq.geneids import table_note
     from resistseq.methods import MethodsInputs, gene_naming_text, hypotheses_markdown, methods_markdown
-    from resistseq.plots import PCA_GENES
     from resistseq.provenance import imported_versions, sha256_file
     from resistseq.runtime import atomic_path
     from resistseq.tables import (

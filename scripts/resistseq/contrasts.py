@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, norm
 
 from resistseq.errors import WorkflowInputError
 
@@ -274,6 +273,8 @@ def contrast_vector(spec: ContrastSpec, metadata: pd.DataFrame) -> np.ndarray:
 
 def threshold_test(lfc: np.ndarray, se: np.ndarray, threshold: float, alternative: str):
     """R DESeq2's ``results(..., lfcThreshold, altHypothesis)`` statistic and p-value (log2 scale)."""
+    from scipy.stats import norm  # here only: the figures that read the design need no scipy
+
     lfc = np.asarray(lfc, dtype=float)
     se = np.asarray(se, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -300,6 +301,8 @@ def threshold_test(lfc: np.ndarray, se: np.ndarray, threshold: float, alternativ
 
 def adjusted_pvalues(base_mean: pd.Series, pvalue: pd.Series, alpha: float, independent_filter: bool) -> pd.Series:
     """padj as R's ``results()``: independent filtering on baseMean, or plain BH."""
+    from scipy.stats import false_discovery_control
+
     from resistseq.filtering import independent_filtering
 
     if independent_filter:

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours, record_source_data
 
@@ -135,6 +134,8 @@ def pc_associations(
     for a factor. Columns with one value, or a factor with a different value for every sample, are left
     out: they cannot explain anything or explain everything.
     """
+    from scipy import stats  # here only: the p-value histogram and count panels need no scipy
+
     rows = []
     n = len(scores)
     for column in model_frame.columns:

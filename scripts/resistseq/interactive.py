@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from resistseq.plots import DOWN, NOT_SIGNIFICANT, UP, group_colours
+from resistseq.figure_data import DOWN, NOT_SIGNIFICANT, UP, group_colours
 
 # Floats in the pages keep 6 significant digits: the tables stay exact to display precision
 # and the pages stay small.

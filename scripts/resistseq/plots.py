@@ -15,17 +15,21 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from resistseq.figure_data import (  # noqa: E402, F401 - re-exported: the figures' one import
+    DOWN,
+    NOT_SIGNIFICANT,
+    OKABE_ITO,
+    PCA_GENES,
+    UP,
+    group_colours,
+    pca,
+)
 from resistseq.labels import label_points  # noqa: E402
 from resistseq.runtime import atomic_path, write_table  # noqa: E402
 
-# Okabe & Ito (2008) colour-blind-safe palette.
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-NOT_SIGNIFICANT = "#BBBBBB"
 # Journal widths (Nature, Cell, PLOS: one column ~89 mm, full page ~183 mm), in inches for matplotlib.
 COLUMN_WIDTH = 89 / 25.4
 PAGE_WIDTH = 183 / 25.4
-UP = "#D55E00"
-DOWN = "#0072B2"
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -43,17 +47,9 @@ STYLE = {
 }
 
 
-# Genes of the PCA (the most variable, as DESeq2's plotPCA): the QC figures and the methods text read it here.
-PCA_GENES = 500
-
 
 def apply_style() -> None:
     plt.rcParams.update(STYLE)
-
-
-def group_colours(levels: Sequence[str]) -> dict[str, str]:
-    """The same colour for the same group in every figure: levels in the given order."""
-    return {level: OKABE_ITO[index % len(OKABE_ITO)] for index, level in enumerate(levels)}
 
 
 def sample_order(samples: pd.DataFrame, colour_by: str, levels: Sequence[str], columns: Iterable[str]) -> list[str]:
@@ -118,21 +114,14 @@ def save_figure(
     plt.close(figure)
 
 
-def pca(vst: pd.DataFrame, top: int = PCA_GENES) -> tuple[pd.DataFrame, np.ndarray]:
-    """PCA of the ``top`` most variable genes (as DESeq2's plotPCA): scores and variance explained."""
-    variances = vst.var(axis=1, ddof=1)
-    chosen = variances.sort_values(ascending=False, kind="mergesort").index[: min(top, len(variances))]
-    matrix = vst.loc[chosen].T.to_numpy(dtype=float)
-    centred = matrix - matrix.mean(axis=0)
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    scores = u * s
-    # Fix each component's sign (largest |loading| positive) so reruns draw the same picture.
-    signs = np.sign(scores[np.argmax(np.abs(scores), axis=0), np.arange(scores.shape[1])])
-    signs[signs == 0] = 1
-    scores = scores * signs
-    explained = s**2 / np.sum(s**2)
-    frame = pd.DataFrame(scores, index=vst.columns, columns=[f"PC{i + 1}" for i in range(scores.shape[1])])
-    return frame, explained
+def figure_paths(output, key: str | None = None) -> tuple[str, str, str, str]:
+    """PDF, PNG, SVG and source-data paths of one figure among a job's named outputs, save_figure's order.
+
+    The keys are rules/common.smk figure_output's: pdf, svg, png, source_data, prefixed '{key}_' in a
+    job that draws several figures.
+    """
+    prefix = f"{key}_" if key else ""
+    return tuple(getattr(output, f"{prefix}{kind}") for kind in ("pdf", "png", "svg", "source_data"))
 
 
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
