@@ -1,27 +1,40 @@
-rule plot_pca:
+rule plot_pca_figures:
     input:
         vst="results/counts/vst.tsv",
         sheet=config["samples"],
         outliers="results/qc/sample_outliers.tsv",
     output:
-        pdf="results/figures/pca.pdf",
-        svg=report(
-            "results/figures/pca.svg",
+        **figure_output(
+            "pca",
             caption="../report/pca.rst",
             category="2. QC",
             subcategory="Samples",
+            key="pca",
         ),
-        png="results/figures/pca.png",
-        source_data=report(
-            "results/figures/pca.source_data.tsv",
-            caption="../report/source_data.rst",
+        associations=report(
+            "results/qc/pc_associations.tsv",
+            caption="../report/pc_associations_table.rst",
             category="2. QC",
             subcategory="Samples",
         ),
+        **figure_output(
+            "qc/pca_scree",
+            caption="../report/pca_scree.rst",
+            category="2. QC",
+            subcategory="Samples",
+            key="scree",
+        ),
+        **figure_output(
+            "qc/pc_associations",
+            caption="../report/pc_associations.rst",
+            category="2. QC",
+            subcategory="Samples",
+            key="pc_associations",
+        ),
     log:
-        "logs/figures/plot_pca.log",
+        "logs/figures/plot_pca_figures.log",
     benchmark:
-        "benchmarks/figures/plot_pca.tsv"
+        "benchmarks/figures/plot_pca_figures.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -31,47 +44,9 @@ rule plot_pca:
     params:
         groups=get_group_levels(),
         design=config["design"],
-        code=get_code_version("plot_pca.py"),
+        code=get_code_version("plot_pca_figures.py"),
     script:
-        "../scripts/plot_pca.py"
-
-
-rule plot_marker_heatmap:
-    input:
-        vst="results/counts/vst.tsv",
-        annotation="results/counts/gene_annotation.tsv",
-        sheet=config["samples"],
-    output:
-        pdf="results/figures/marker_heatmap.pdf",
-        svg=report(
-            "results/figures/marker_heatmap.svg",
-            caption="../report/marker_heatmap.rst",
-            category="3. Differential expression",
-            subcategory="Gene sets",
-        ),
-        png="results/figures/marker_heatmap.png",
-        source_data=report(
-            "results/figures/marker_heatmap.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="3. Differential expression",
-            subcategory="Gene sets",
-        ),
-    log:
-        "logs/figures/plot_marker_heatmap.log",
-    benchmark:
-        "benchmarks/figures/plot_marker_heatmap.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        groups=get_group_levels(),
-        marker_genes=config["figures"]["marker_genes"],
-        code=get_code_version("plot_marker_heatmap.py"),
-    script:
-        "../scripts/plot_marker_heatmap.py"
+        "../scripts/plot_pca_figures.py"
 
 
 rule plot_geneset_heatmaps:
@@ -82,6 +57,13 @@ rule plot_geneset_heatmaps:
         sheet=config["samples"],
         genesets=get_geneset_files(),
     output:
+        **figure_output(
+            "marker_heatmap",
+            caption="../report/marker_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="Gene sets",
+            key="marker_heatmap",
+        ),
         **get_geneset_heatmap_outputs(),
     log:
         "logs/figures/plot_geneset_heatmaps.log",
@@ -95,6 +77,7 @@ rule plot_geneset_heatmaps:
         runtime=10,
     params:
         groups=get_group_levels(),
+        marker_genes=config["figures"]["marker_genes"],
         geneset_labels=get_geneset_labels(),
         plot_sets=config["enrichment"]["plot_sets"],
         code=get_code_version("plot_geneset_heatmaps.py"),
@@ -102,104 +85,47 @@ rule plot_geneset_heatmaps:
         "../scripts/plot_geneset_heatmaps.py"
 
 
-rule plot_volcano:
+rule plot_de_figures:
     input:
         de="results/de/{contrast}/deseq2.tsv",
-    output:
-        pdf="results/figures/{contrast}/volcano.pdf",
-        svg=report(
-            "results/figures/{contrast}/volcano.svg",
-            caption="../report/volcano.rst",
-            category="3. Differential expression",
-            subcategory="{contrast}",
-        ),
-        png="results/figures/{contrast}/volcano.png",
-        source_data=report(
-            "results/figures/{contrast}/volcano.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="3. Differential expression",
-            subcategory="{contrast}",
-        ),
-    log:
-        "logs/figures/{contrast}/plot_volcano.log",
-    benchmark:
-        "benchmarks/figures/{contrast}/plot_volcano.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        alpha=config["deseq2"]["alpha"],
-        lfc_threshold=config["deseq2"]["lfc_threshold"],
-        label_genes=config["figures"]["label_genes"],
-        code=get_code_version("plot_volcano.py"),
-    script:
-        "../scripts/plot_volcano.py"
-
-
-rule plot_ma:
-    input:
-        de="results/de/{contrast}/deseq2.tsv",
-    output:
-        pdf="results/figures/{contrast}/ma.pdf",
-        svg=report(
-            "results/figures/{contrast}/ma.svg",
-            caption="../report/ma.rst",
-            category="3. Differential expression",
-            subcategory="{contrast}",
-        ),
-        png="results/figures/{contrast}/ma.png",
-        source_data=report(
-            "results/figures/{contrast}/ma.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="3. Differential expression",
-            subcategory="{contrast}",
-        ),
-    log:
-        "logs/figures/{contrast}/plot_ma.log",
-    benchmark:
-        "benchmarks/figures/{contrast}/plot_ma.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        alpha=config["deseq2"]["alpha"],
-        lfc_threshold=config["deseq2"]["lfc_threshold"],
-        label_genes=config["figures"]["label_genes"],
-        code=get_code_version("plot_ma.py"),
-    script:
-        "../scripts/plot_ma.py"
-
-
-rule plot_top_de_heatmap:
-    input:
-        de="results/de/{contrast}/deseq2.tsv",
+        dispersions="results/de/{contrast}/dispersions.tsv",
         vst="results/counts/vst.tsv",
+        normalised="results/counts/normalised_counts.tsv",
         sheet=config["samples"],
     output:
-        pdf="results/figures/{contrast}/top_de_heatmap.pdf",
-        svg=report(
-            "results/figures/{contrast}/top_de_heatmap.svg",
+        **figure_output(
+            "{contrast}/dispersions",
+            caption="../report/dispersions.rst",
+            category="2. QC",
+            subcategory="Dispersion ({contrast})",
+            key="dispersions",
+        ),
+        **figure_output(
+            "{contrast}/top_de_heatmap",
             caption="../report/top_de_heatmap.rst",
             category="3. Differential expression",
             subcategory="{contrast}",
+            key="top_de_heatmap",
         ),
-        png="results/figures/{contrast}/top_de_heatmap.png",
-        source_data=report(
-            "results/figures/{contrast}/top_de_heatmap.source_data.tsv",
-            caption="../report/source_data.rst",
+        filtering="results/qc/{contrast}/independent_filtering.tsv",
+        **figure_output(
+            "{contrast}/pvalue_histogram",
+            caption="../report/pvalue_histogram.rst",
             category="3. Differential expression",
             subcategory="{contrast}",
+            key="pvalue_histogram",
+        ),
+        **figure_output(
+            "{contrast}/gene_counts",
+            caption="../report/gene_counts.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+            key="gene_counts",
         ),
     log:
-        "logs/figures/{contrast}/plot_top_de_heatmap.log",
+        "logs/figures/{contrast}/plot_de_figures.log",
     benchmark:
-        "benchmarks/figures/{contrast}/plot_top_de_heatmap.tsv"
+        "benchmarks/figures/{contrast}/plot_de_figures.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -207,72 +133,55 @@ rule plot_top_de_heatmap:
         mem_mb=2000,
         runtime=10,
     params:
+        contrast=get_contrast,
         groups=get_group_levels(),
         top=config["figures"]["top_de_genes"],
         alpha=config["deseq2"]["alpha"],
-        code=get_code_version("plot_top_de_heatmap.py"),
+        key_genes=declared_names(HYPOTHESES, "gene"),
+        label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_de_figures.py"),
     script:
-        "../scripts/plot_top_de_heatmap.py"
+        "../scripts/plot_de_figures.py"
 
 
-rule plot_gsea_running_scores:
+rule plot_ranked_figures:
     input:
+        de="results/de/{contrast}/deseq2.tsv",
         running="results/enrichment/{contrast}/running_scores.tsv",
         table="results/enrichment/{contrast}/gsea.tsv",
     output:
-        pdf="results/figures/{contrast}/gsea_running_scores.pdf",
-        svg=report(
-            "results/figures/{contrast}/gsea_running_scores.svg",
+        **figure_output(
+            "{contrast}/volcano",
+            caption="../report/volcano.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+            key="volcano",
+        ),
+        **figure_output(
+            "{contrast}/ma",
+            caption="../report/ma.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+            key="ma",
+        ),
+        **figure_output(
+            "{contrast}/gsea_running_scores",
             caption="../report/gsea_running_scores.rst",
             category="4. Enrichment",
             subcategory="{contrast}",
+            key="gsea_running_scores",
         ),
-        png="results/figures/{contrast}/gsea_running_scores.png",
-        source_data=report(
-            "results/figures/{contrast}/gsea_running_scores.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="4. Enrichment",
-            subcategory="{contrast}",
-        ),
-    log:
-        "logs/figures/{contrast}/plot_gsea_running_scores.log",
-    benchmark:
-        "benchmarks/figures/{contrast}/plot_gsea_running_scores.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        plot_sets=config["enrichment"]["plot_sets"],
-        code=get_code_version("plot_gsea_running_scores.py"),
-    script:
-        "../scripts/plot_gsea_running_scores.py"
-
-
-rule plot_enrichment_dots:
-    input:
-        table="results/enrichment/{contrast}/gsea.tsv",
-    output:
-        pdf="results/figures/{contrast}/enrichment_dots.pdf",
-        svg=report(
-            "results/figures/{contrast}/enrichment_dots.svg",
+        **figure_output(
+            "{contrast}/enrichment_dots",
             caption="../report/enrichment_dots.rst",
             category="4. Enrichment",
             subcategory="{contrast}",
-        ),
-        png="results/figures/{contrast}/enrichment_dots.png",
-        source_data=report(
-            "results/figures/{contrast}/enrichment_dots.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="4. Enrichment",
-            subcategory="{contrast}",
+            key="enrichment_dots",
         ),
     log:
-        "logs/figures/{contrast}/plot_enrichment_dots.log",
+        "logs/figures/{contrast}/plot_ranked_figures.log",
     benchmark:
-        "benchmarks/figures/{contrast}/plot_enrichment_dots.tsv"
+        "benchmarks/figures/{contrast}/plot_ranked_figures.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -280,11 +189,15 @@ rule plot_enrichment_dots:
         mem_mb=2000,
         runtime=10,
     params:
+        alpha=config["deseq2"]["alpha"],
+        lfc_threshold=config["deseq2"]["lfc_threshold"],
+        label_genes=config["figures"]["label_genes"],
+        plot_sets=config["enrichment"]["plot_sets"],
         top=config["figures"]["top_genesets"],
         fdr=HYPOTHESES["thresholds"]["fdr"],
-        code=get_code_version("plot_enrichment_dots.py"),
+        code=get_code_version("plot_ranked_figures.py"),
     script:
-        "../scripts/plot_enrichment_dots.py"
+        "../scripts/plot_ranked_figures.py"
 
 
 rule plot_main_figure:

@@ -83,37 +83,3 @@ rule plot_qc_figures:
         code=get_code_version("plot_qc_figures.py"),
     script:
         "../scripts/plot_qc_figures.py"
-
-
-rule plot_dispersions:
-    input:
-        dispersions="results/de/{contrast}/dispersions.tsv",
-    output:
-        pdf="results/figures/{contrast}/dispersions.pdf",
-        svg=report(
-            "results/figures/{contrast}/dispersions.svg",
-            caption="../report/dispersions.rst",
-            category="2. QC",
-            subcategory="Dispersion ({contrast})",
-        ),
-        png="results/figures/{contrast}/dispersions.png",
-        source_data=report(
-            "results/figures/{contrast}/dispersions.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="2. QC",
-            subcategory="Dispersion ({contrast})",
-        ),
-    log:
-        "logs/figures/{contrast}/plot_dispersions.log",
-    benchmark:
-        "benchmarks/figures/{contrast}/plot_dispersions.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        code=get_code_version("plot_dispersions.py"),
-    script:
-        "../scripts/plot_dispersions.py"

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from resistseq.contrasts import is_pairwise
 from resistseq.plots import COLUMN_WIDTH, PAGE_WIDTH, apply_style, group_colours, record_source_data
 
 PVALUE_BINS = 20
@@ -59,6 +60,23 @@ def chosen_genes(results: pd.DataFrame, key_genes: Iterable[str], top: int = TOP
     named = named.sort_values("order", kind="mergesort").drop(columns="order")
     best = results[results["padj"].notna()].sort_values("padj", kind="mergesort").head(top)
     return pd.concat([named, best]).drop_duplicates("gene_id")
+
+
+def gene_count_levels(
+    contrast: dict, samples: pd.DataFrame, colour_by: str, levels: Sequence[str]
+) -> tuple[str, list[str], list[str]]:
+    """The sheet column plot_gene_counts splits by, its levels in panel order, and the colour order.
+
+    A pairwise contrast: its variable, reference then target then the other levels; the study's colours
+    when it is the study's group variable. An LRT or a coefficient contrast compares no two levels:
+    panels follow the study's groups.
+    """
+    if not is_pairwise(contrast):
+        return colour_by, list(levels), list(levels)
+    variable = contrast["variable"]
+    order = [contrast["reference"], contrast["target"]]
+    order += sorted(set(samples[variable]) - set(order))
+    return variable, order, list(levels) if colour_by == variable else order
 
 
 def plot_gene_counts(

@@ -1,28 +1,34 @@
-"""Rule plot_interactive_de: interactive volcano and MA plots of one contrast (offline HTML)."""
+"""Rule write_interactive_de_pages: one contrast's DE and GSEA tables and its volcano and MA plots as offline
+interactive HTML pages."""
 
 from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
     from resistseq.interactive import (
+        de_table_page,
         gene_plot_note,
         gene_points,
+        gsea_table_page,
         ma_spec,
         plot_page,
         vega_javascript,
         volcano_spec,
         write_page,
     )
-    from resistseq.tables import read_gene_table
+    from resistseq.tables import read_enrichment_table, read_gene_table
 
     contrast = snakemake.wildcards.contrast
     alpha, lfc_threshold = snakemake.params.alpha, snakemake.params.lfc_threshold
     label_genes = snakemake.params.label_genes
     results = read_gene_table(snakemake.input.de)
+    gsea = read_enrichment_table(snakemake.input.gsea)
     javascript = vega_javascript()
     volcano, tested = gene_points(results, alpha, lfc_threshold, label_genes, "log2FoldChange", "neg_log10_pvalue")
     ma, _ = gene_points(results, alpha, lfc_threshold, label_genes, "baseMean", "log2FoldChange")
     pages = {
+        snakemake.output.de: de_table_page(results, contrast, alpha, lfc_threshold),
+        snakemake.output.gsea: gsea_table_page(gsea, contrast),
         snakemake.output.volcano: plot_page(
             f"Volcano: {contrast}",
             gene_plot_note("volcano plot", len(volcano), tested, alpha, lfc_threshold),
