@@ -86,8 +86,10 @@ def run(workdir, planned):
 def test_the_dag_runs_each_step_only_for_the_contrasts_it_suits(planned):
     every = {entry["name"] for entry in CONTRASTS}
     assert planned["run_deseq2"] == every
-    assert planned["plot_top_de_heatmap"] == every and planned["plot_dispersions"] == every
-    for rule in ("run_gsea", "run_ora", "plot_volcano", "plot_ma", "plot_main_figure", "plot_enrichment_dots"):
+    # Dispersions, top-DE heatmap, p-value histogram and per-gene counts: every contrast.
+    assert planned["plot_de_figures"] == every
+    # Volcano, MA, GSEA figures and interactive pages: only contrasts with a direction (not the LRT or lessAbs).
+    for rule in ("run_gsea", "run_ora", "plot_ranked_figures", "plot_main_figure", "write_interactive_de_pages"):
         assert planned[rule] == {"resistant_vs_parental", "above_one"}, rule
     assert planned["judge_hypotheses"] == {"resistant_vs_parental", "above_one"}
     assert planned["compare_contrasts"] == {"condition_vs_parental"} == planned["plot_overlap"]

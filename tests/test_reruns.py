@@ -122,23 +122,22 @@ def test_changing_one_input_reruns_only_what_depends_on_it(example_workdir, tmp_
     shutil.copytree(example_workdir, workdir, symlinks=True)  # copy2 keeps modification times
     assert planned_jobs(run(workdir, "--dry-run")) == {}
 
-    # GSEA settings: only enrichment and its plot.
+    # GSEA settings: only enrichment and the jobs that draw or show it.
     config = (workdir / "config.yaml").read_text()
     (workdir / "config.yaml").write_text(config.replace("permutations: 1000", "permutations: 500"))
     assert planned_jobs(run(workdir, "--dry-run")) == {
         rule: 1
         for rule in (
-            "run_gsea", "plot_gsea_running_scores", "plot_enrichment_dots", "plot_main_figure", "audit_hypotheses",
-            "judge_hypotheses",
-            "write_methods", "write_interactive_tables", "all",
+            "run_gsea", "plot_ranked_figures", "plot_main_figure", "audit_hypotheses", "judge_hypotheses",
+            "write_methods", "write_interactive_de_pages", "all",
         )
     }
 
-    # Genes to label: only the volcano and MA plots, static and interactive, and the per-gene counts.
+    # Genes to label: only the jobs drawing the volcano and MA plots (static and interactive) and the per-gene counts.
     (workdir / "config.yaml").write_text(config.replace("label_genes: [ERBB2,", "label_genes: [ERBB3,"))
     assert planned_jobs(run(workdir, "--dry-run")) == {
         rule: 1
-        for rule in ("plot_volcano", "plot_ma", "plot_main_figure", "plot_interactive_de", "plot_de_diagnostics", "all")
+        for rule in ("plot_ranked_figures", "plot_main_figure", "write_interactive_de_pages", "plot_de_figures", "all")
     }
 
     # One quant file: touched only, nothing (Snakemake compares the recorded checksum of small inputs);
@@ -352,12 +351,12 @@ def test_editing_a_package_module_reruns_exactly_the_rules_that_import_it(tmp_pa
     (snakefile.parent / "scripts" / "resistseq" / "ora.py").write_text(original)
     assert planned_jobs(snakemake_run("--dry-run")) == {}
 
-    # The figure style module: the PCA plot and the sample QC (its module imports the style), nothing upstream.
+    # The figure style module: the PCA figures and the sample QC (its module imports the style), nothing upstream.
     edit("plots")
-    assert planned_jobs(snakemake_run("--dry-run")) == {"plot_pca": 1, "compute_sample_qc": 1}
+    assert planned_jobs(snakemake_run("--dry-run")) == {"plot_pca_figures": 1, "compute_sample_qc": 1}
 
     # The DE module: normalisation and DESeq2 import it; everything after them follows.
     edit("deseq")
     assert planned_jobs(snakemake_run("--dry-run")) == {
-        "normalise_counts": 1, "run_deseq2": 1, "run_ora": 1, "compute_sample_qc": 1, "plot_pca": 1
+        "normalise_counts": 1, "run_deseq2": 1, "run_ora": 1, "compute_sample_qc": 1, "plot_pca_figures": 1
     }
