@@ -11,12 +11,6 @@ rule plot_pca_figures:
             subcategory="Samples",
             key="pca",
         ),
-        associations=report(
-            "results/qc/pc_associations.tsv",
-            caption="../report/pc_associations_table.rst",
-            category="2. QC",
-            subcategory="Samples",
-        ),
         **figure_output(
             "qc/pca_scree",
             caption="../report/pca_scree.rst",
@@ -30,6 +24,12 @@ rule plot_pca_figures:
             category="2. QC",
             subcategory="Samples",
             key="pc_associations",
+        ),
+        associations=report(
+            "results/qc/pc_associations.tsv",
+            caption="../report/pc_associations_table.rst",
+            category="2. QC",
+            subcategory="Samples",
         ),
     log:
         "logs/figures/plot_pca_figures.log",
@@ -107,7 +107,6 @@ rule plot_de_figures:
             subcategory="{contrast}",
             key="top_de_heatmap",
         ),
-        filtering="results/qc/{contrast}/independent_filtering.tsv",
         **figure_output(
             "{contrast}/pvalue_histogram",
             caption="../report/pvalue_histogram.rst",
@@ -122,6 +121,7 @@ rule plot_de_figures:
             subcategory="{contrast}",
             key="gene_counts",
         ),
+        filtering="results/qc/{contrast}/independent_filtering.tsv",
     log:
         "logs/figures/{contrast}/plot_de_figures.log",
     benchmark:

@@ -1,4 +1,4 @@
-"""Rule plot_pca_figures: the sample PCA, its scree plot, and the association of the first PCs with each sheet column."""
+"""Rule plot_pca_figures: the sample PCA, its scree plot and the association of the first PCs with sheet columns."""
 
 from resistseq.runtime import run_rule
 
@@ -25,9 +25,7 @@ def main(snakemake, logger):
     scores, explained = pca(vst, PCA_GENES)
     top = min(PCA_GENES, len(vst))
     columns = [column for column in samples.columns if column not in ("sample", "quant")]
-    model_frame = sheet_as_model_frame(
-        samples.reset_index(drop=True), columns, categorical=[groups["variable"]]
-    )
+    model_frame = sheet_as_model_frame(samples.reset_index(drop=True), columns, categorical=[groups["variable"]])
     associations = pc_associations(scores, explained, model_frame)
     left_out = sorted(set(columns) - set(associations["column"]))
     if left_out:
