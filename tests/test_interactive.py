@@ -14,6 +14,7 @@ from scipy import stats
 
 from resistseq.diagnostics import (
     chosen_genes,
+    gene_count_levels,
     pc_associations,
     plot_gene_counts,
     plot_pc_associations,
@@ -286,6 +287,30 @@ def test_chosen_genes_puts_declared_genes_first_then_the_top():
     genes = chosen_genes(results, ["GENE40", "GENE3", "MISSING"], top=4)
     assert genes["gene_name"].tolist()[:3] == ["GENE40", "GENE3", "GENE3"]
     assert genes["gene_id"].is_unique and len(genes) == 3 + len(set(results["gene_id"][:4]) - set(genes["gene_id"][:3]))
+
+
+def test_gene_count_panels_follow_the_contrast_or_else_the_study_groups():
+    samples = pd.DataFrame(
+        {
+            "condition": ["parental", "resistant", "resistant_b", "parental"],
+            "line": ["L2", "L1", "L3", "L2"],
+        },
+        index=["P1", "R1", "B1", "P2"],
+    )
+    study = ["parental", "resistant", "resistant_b"]
+    pairwise = {"name": "b", "variable": "condition", "reference": "resistant", "target": "resistant_b"}
+    # Reference, target, then the other levels; the study's colours for the study's variable.
+    assert gene_count_levels(pairwise, samples, "condition", study) == (
+        "condition",
+        ["resistant", "resistant_b", "parental"],
+        study,
+    )
+    # A contrast of another sheet column: its own levels give the colours.
+    by_line = {"name": "l", "variable": "line", "reference": "L2", "target": "L1"}
+    assert gene_count_levels(by_line, samples, "condition", study) == ("line", ["L2", "L1", "L3"], ["L2", "L1", "L3"])
+    # An LRT or a coefficient contrast compares no two levels: the study's groups.
+    for contrast in ({"name": "any", "test": "lrt", "reduced": "~ 1"}, {"name": "c", "coefficients": {"x": 1}}):
+        assert gene_count_levels(contrast, samples, "condition", study) == ("condition", study, study)
 
 
 def test_gene_count_and_pca_figures_draw_their_data():
