@@ -242,7 +242,8 @@ def run_deseq2(
         contrast=[contrast.variable, contrast.target, contrast.reference],
         alpha=settings.alpha,
         cooks_filter=settings.cooks_filter,
-        independent_filter=settings.independent_filter,
+        # PyDESeq2's plain BH; its own independent filtering would be replaced below.
+        independent_filter=False,
         inference=dds.inference,
         quiet=True,
     )
