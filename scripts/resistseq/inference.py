@@ -42,20 +42,49 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import warnings
 from collections import Counter
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydeseq2 import utils
-from pydeseq2.dds import DeseqDataSet
-from pydeseq2.default_inference import DefaultInference
-from pydeseq2.ds import DeseqStats
-from scipy.optimize import root_scalar
-from scipy.special import expit, gammaln, polygamma, psi, xlogy
-from scipy.stats import norm
-from threadpoolctl import get_cached_controller
+
+
+def defer_pyplot() -> None:
+    """Load ``matplotlib.pyplot`` at its first use instead of with PyDESeq2.
+
+    pydeseq2.utils imports pyplot at module level for plotting helpers the workflow never calls, and
+    running pyplot's module code costs ~0.3 s of every job that fits DESeq2. importlib's LazyLoader
+    puts a module in its place that runs that code when one of its attributes is first used (any
+    ``plt.`` call, or ``matplotlib.use`` switching the backend), so other code sees pyplot as usual.
+    """
+    if "matplotlib.pyplot" in sys.modules:
+        return
+    import importlib.util
+
+    import matplotlib
+
+    spec = importlib.util.find_spec("matplotlib.pyplot")
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["matplotlib.pyplot"] = module
+    spec.loader.exec_module(module)
+    matplotlib.pyplot = module
+
+
+defer_pyplot()
+
+from pydeseq2 import utils  # noqa: E402
+from pydeseq2.dds import DeseqDataSet  # noqa: E402
+from pydeseq2.default_inference import DefaultInference  # noqa: E402
+from pydeseq2.ds import DeseqStats  # noqa: E402
+from scipy.optimize import root_scalar  # noqa: E402
+from scipy.special import expit, gammaln, polygamma, psi, xlogy  # noqa: E402
+from scipy.stats import norm  # noqa: E402
+from threadpoolctl import get_cached_controller  # noqa: E402
 
 # L-BFGS-B's default projected-gradient tolerance: PyDESeq2's dispersion fit stops
 # at its starting point when the gradient there is below it (genes started at the
