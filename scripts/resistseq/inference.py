@@ -222,9 +222,11 @@ def batched(operation, *arrays: np.ndarray, shape: tuple[int, ...]) -> np.ndarra
     n_genes = arrays[0].shape[0]
     out = np.full((n_genes, *shape), np.nan)
     ok = finite_genes(*arrays)
+    every = bool(ok.all())
     with np.errstate(all="ignore"):
         try:
-            out[ok] = operation(*(a[ok] for a in arrays))
+            # numpy's linalg works matrix by matrix, so the stack it gets does not change any answer.
+            out[ok] = operation(*arrays) if every else operation(*(a[ok] for a in arrays))
         except np.linalg.LinAlgError:
             for gene in np.flatnonzero(ok):
                 with contextlib.suppress(np.linalg.LinAlgError):
@@ -490,6 +492,7 @@ class VectorisedInference(DefaultInference):
             am = alpha * m
             log1p_am = np.log1p(am)
             y_inverse = y + inverse
+            one_am = 1.0 + am
             loss = (
                 constant[genes]
                 - u * count_sums[genes]
@@ -498,17 +501,15 @@ class VectorisedInference(DefaultInference):
             )
             grad = hess = None
             if order:
-                s = (psi(inverse) - psi(y_inverse) + log1p_am + alpha * (y - m) / (1.0 + am)).sum(axis=0)
+                y_m = y - m
+                s = (psi(inverse) - psi(y_inverse) + log1p_am + alpha * y_m / one_am).sum(axis=0)
                 grad = -inverse * s
+            if order == 2 or cr_reg:
+                w = m / one_am
             if order == 2:
-                ds = (
-                    -(inverse**2) * (trigamma(inverse) - trigamma(y_inverse))
-                    + m / (1.0 + am)
-                    + (y - m) / (1.0 + am) ** 2
-                ).sum(axis=0)
+                ds = (-(inverse**2) * (trigamma(inverse) - trigamma(y_inverse)) + w + y_m / one_am**2).sum(axis=0)
                 hess = inverse * s - ds
             if cr_reg:
-                w = m / (1.0 + am)
                 matrix = gram(design, w)
                 loss = loss + 0.5 * batched(lambda a: np.linalg.slogdet(a)[1], matrix, shape=())
                 if order:
@@ -517,7 +518,7 @@ class VectorisedInference(DefaultInference):
                     a = inv @ gram(design, dw)
                     grad = grad + 0.5 * np.trace(a, axis1=1, axis2=2)
                 if order == 2:
-                    d2w = -alpha * w**2 + 2 * alpha**2 * w**3
+                    d2w = dw + 2 * alpha**2 * w**3
                     b = inv @ gram(design, d2w)
                     hess = hess + 0.5 * (np.trace(b, axis1=1, axis2=2) - np.einsum("gij,gji->g", a, a))
             if prior_reg:
@@ -711,8 +712,11 @@ class VectorisedInference(DefaultInference):
                 # With t = x'beta + offset - log(size): mu / (size + mu) = expit(t), and the NB weight
                 # size * mu / (size + mu)^2 = expit(t) * expit(-t); neither overflows for any t.
                 t = xbeta + offset[:, None] - log_size[genes]
-                grad_nll = ((y - (y + s) * expit(t)).T) @ design
-                frac = (y + s) * expit(t) * expit(-t)
+                share = expit(t)
+                grad_nll = ((y - (y + s) * share).T) @ design
+                # One expression, as it was: its memory layout (numpy reuses the temporaries) decides gram's
+                # einsum summation order, so a named (y + s) * share would move the last bits of the result.
+                frac = (y + s) * share * expit(-t)
                 curvature = np.outer(np.full(len(genes), 1 / no_shrink_scale**2), keep) + np.outer(
                     2 * (scale**2 - b**2) / (scale**2 + b**2) ** 2, shrink
                 )
