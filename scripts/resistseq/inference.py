@@ -202,10 +202,13 @@ def log_binomial(counts: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 def finite_genes(*arrays: np.ndarray, axis_of_genes: tuple[int, ...] | None = None) -> np.ndarray:
     """Genes (first axis of each array, or the given axis) whose every entry is finite."""
     axes = axis_of_genes or (0,) * len(arrays)
-    masks = [
-        np.isfinite(np.moveaxis(a, ax, 0)).all(axis=tuple(range(1, a.ndim))) for a, ax in zip(arrays, axes, strict=True)
-    ]
-    return np.logical_and.reduce(masks)
+    genes = None
+    for array, axis in zip(arrays, axes, strict=True):
+        finite = np.isfinite(array)
+        if finite.ndim > 1:
+            finite = finite.all(axis=tuple(other for other in range(finite.ndim) if other != axis))
+        genes = finite if genes is None else genes & finite
+    return genes
 
 
 def gene_indices(*parts) -> np.ndarray:
