@@ -362,7 +362,7 @@ def normalise_and_vst(counts: pd.DataFrame, samples: pd.DataFrame, settings: VST
     """
     metadata = model_metadata(samples, settings.design)
     dds = _dataset(counts, metadata, settings.design, settings.n_cpus, settings.backend, settings.r_compatible)
-    dds.fit_size_factors()
+    # vst() fits the size factors itself (PyDESeq2 0.5.4 looks for them in obsm, where they never are).
     dds.vst(use_design=not settings.blind)
     size_factors = pd.Series(np.asarray(dds.obs["size_factors"]), index=dds.obs_names, name="size_factor")
     normalised = pd.DataFrame(
