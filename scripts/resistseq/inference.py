@@ -671,7 +671,8 @@ class VectorisedInference(DefaultInference):
         shrink_index,
     ):
         design = np.asarray(design_matrix, dtype=float)
-        counts = np.asarray(counts, dtype=float)
+        # PyDESeq2 passes integer counts: converted chunk by chunk, not as a second (samples x genes) table.
+        counts = np.asarray(counts)
         size = np.asarray(size, dtype=float)
         p, n_genes = design.shape[1], counts.shape[1]
         beta, inv_hessian = np.empty((n_genes, p)), np.empty((n_genes, p, p))
@@ -680,7 +681,7 @@ class VectorisedInference(DefaultInference):
             for chunk in gene_chunks(counts.shape, FIT_CHUNK_ENTRIES):
                 beta[chunk], inv_hessian[chunk], converged[chunk] = self._shrink(
                     design,
-                    counts[:, chunk],
+                    np.asarray(counts[:, chunk], dtype=float),
                     size[chunk],
                     np.asarray(offset, dtype=float),
                     float(prior_no_shrink_scale),
