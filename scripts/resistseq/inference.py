@@ -475,20 +475,20 @@ class VectorisedInference(DefaultInference):
             with np.errstate(all="ignore"):
                 constant[chunk] = (gammaln(counts[:, chunk] + 1) - xlogy(counts[:, chunk], mu[:, chunk])).sum(axis=0)
 
-        def evaluate(genes, u, order=2):
+        def evaluate(genes, u, order=2, with_loss=True):
             """Loss, and for ``order`` 1 or 2 its first and second derivative in u = log alpha (None where not
-            asked), for the given genes; NaN where undefined. Works through the genes in chunks that bound the
-            (samples x genes) temporaries."""
+            asked, the loss too without ``with_loss``), for the given genes; NaN where undefined. Works through
+            the genes in chunks that bound the (samples x genes) temporaries."""
             chunks = gene_chunks((counts.shape[0], genes.size))
             with np.errstate(all="ignore"):
                 if len(chunks) == 1:
-                    return terms(genes, u, order)
-                parts = [terms(genes[chunk], u[chunk], order) for chunk in chunks]
+                    return terms(genes, u, order, with_loss)
+                parts = [terms(genes[chunk], u[chunk], order, with_loss) for chunk in chunks]
             if order == 0:
                 return np.concatenate(parts)
             return tuple(None if part[0] is None else np.concatenate(part) for part in zip(*parts, strict=True))
 
-        def terms(genes, u, order):
+        def terms(genes, u, order, with_loss=True):
             y, m = counts[:, genes], mu[:, genes]
             alpha = np.exp(u)
             inverse = 1.0 / alpha
@@ -496,13 +496,14 @@ class VectorisedInference(DefaultInference):
             log1p_am = np.log1p(am)
             y_inverse = y + inverse
             one_am = 1.0 + am
-            loss = (
-                constant[genes]
-                - u * count_sums[genes]
-                + y.shape[0] * gammaln(inverse)
-                + ((y_inverse) * log1p_am - gammaln(y_inverse)).sum(axis=0)
-            )
-            grad = hess = None
+            loss = grad = hess = None
+            if with_loss:
+                loss = (
+                    constant[genes]
+                    - u * count_sums[genes]
+                    + y.shape[0] * gammaln(inverse)
+                    + ((y_inverse) * log1p_am - gammaln(y_inverse)).sum(axis=0)
+                )
             if order:
                 y_m = y - m
                 s = (psi(inverse) - psi(y_inverse) + log1p_am + alpha * y_m / one_am).sum(axis=0)
@@ -514,7 +515,8 @@ class VectorisedInference(DefaultInference):
                 hess = inverse * s - ds
             if cr_reg:
                 matrix = gram(design, w)
-                loss = loss + 0.5 * batched(lambda a: np.linalg.slogdet(a)[1], matrix, shape=())
+                if with_loss:
+                    loss = loss + 0.5 * batched(lambda a: np.linalg.slogdet(a)[1], matrix, shape=())
                 if order:
                     inv = batched_inv(matrix)
                     dw = -alpha * w**2
@@ -525,7 +527,8 @@ class VectorisedInference(DefaultInference):
                     b = inv @ gram(design, d2w)
                     hess = hess + 0.5 * (np.trace(b, axis1=1, axis2=2) - np.einsum("gij,gji->g", a, a))
             if prior_reg:
-                loss = loss + (u - log_alpha_hat[genes]) ** 2 / (2 * prior_var)
+                if with_loss:
+                    loss = loss + (u - log_alpha_hat[genes]) ** 2 / (2 * prior_var)
                 if order:
                     grad = grad + (u - log_alpha_hat[genes]) / prior_var
                 if order == 2:
@@ -818,8 +821,9 @@ class VectorisedInference(DefaultInference):
 def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
     """R DESeq2's ``fitDisp`` line search for every gene at once: gradient ascent in log dispersion.
 
-    ``evaluate(genes, u, order)`` gives the loss (negative log posterior up to a per-gene
-    constant) and its gradient in u = log alpha; ``u``, ``loss``, ``grad`` hold the start.
+    ``evaluate(genes, u, order, with_loss)`` gives the loss (negative log posterior up to a per-gene
+    constant) and its gradient in u = log alpha (the gradient alone without ``with_loss``); ``u``,
+    ``loss``, ``grad`` hold the start.
     Returns (start, u, loss at u, start loss, iterations): R's alpha_init, log_alpha, last_lp,
     initial_lp and iter (the losses up to sign and a per-gene constant).
     """
@@ -850,7 +854,7 @@ def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
         stop = (change < R_DISP_TOL) | (u[genes] < min_log_alpha)
         going = genes[~stop]
         if going.size:
-            _, new_grad, _ = evaluate(going, u[going], order=1)
+            _, new_grad, _ = evaluate(going, u[going], order=1, with_loss=False)
             direction[going] = -new_grad
             k = np.minimum(k[accept][~stop] * 1.1, R_KAPPA_0)
             kappa[going] = np.where(accepted_steps[going] % 5 == 0, k / 2, k)
