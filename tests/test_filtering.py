@@ -62,3 +62,26 @@ def test_independent_filtering_drops_low_count_genes_when_that_gains_rejections(
 
     unfiltered[tested] = false_discovery_control(pvalue[tested], method="bh")
     assert (padj < 0.1).sum() > (unfiltered < 0.1).sum()
+
+
+def test_sorted_bh_equals_scipy_on_every_subset():
+    """One sort for all 50 cutoffs gives scipy's BH values exactly, ties and missing p-values included."""
+    from scipy.stats import false_discovery_control
+
+    from resistseq.filtering import SortedBH
+
+    rng = np.random.default_rng(3)
+    pvalues = np.round(rng.uniform(size=2000) ** 3, 4)  # rounding makes many ties
+    pvalues[rng.uniform(size=2000) < 0.1] = np.nan
+    pvalues[:5] = [0.0, 1.0, 1.0, 0.0, np.nan]
+    adjust = SortedBH(pvalues)
+    for share in (0.0, 0.3, 0.9, 0.9995, 1.0):
+        mask = rng.uniform(size=2000) >= share
+        genes, adjusted = adjust.at(mask)
+        use = mask & ~np.isnan(pvalues)
+        expected = np.full(2000, np.nan)
+        if use.any():
+            expected[use] = false_discovery_control(pvalues[use], method="bh")
+        got = np.full(2000, np.nan)
+        got[genes] = adjusted
+        assert np.array_equal(got, expected, equal_nan=True)

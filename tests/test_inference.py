@@ -256,3 +256,28 @@ def test_fits_in_gene_chunks_equal_one_fit_and_trigamma_equals_scipy(monkeypatch
         np.testing.assert_allclose(chunked, single, rtol=1e-12, atol=0)
     x = np.concatenate([np.logspace(-6, 8, 10001), np.linspace(0.01, 12, 2000)])
     np.testing.assert_allclose(inference.trigamma(x), polygamma(1, x), rtol=1e-14)
+
+
+def test_pyplot_loads_at_first_use_after_the_backend(tmp_path):
+    """Importing the backend leaves pyplot's module code unrun (PyDESeq2 imports it for plots the workflow
+    never makes); the first use of pyplot then loads it as usual, with the backend chosen before."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(PROJECT / 'scripts')!r})\n"
+        "import resistseq.inference\n"
+        "assert 'matplotlib.figure' not in sys.modules, 'pyplot ran at import'\n"
+        "import matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "figure, axes = plt.subplots()\n"
+        "axes.plot([1, 2], [3, 4])\n"
+        f"figure.savefig({str(tmp_path / 'plot.png')!r})\n"
+        "print(matplotlib.get_backend(), matplotlib.pyplot is plt)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["Agg", "True"]
+    assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -89,7 +89,8 @@ def run_contrast(
     alpha, cooks_filter, independent_filter = settings.alpha, settings.cooks_filter, settings.independent_filter
     dds, metadata, min_samples = fit_model(counts, samples, spec, settings)
     vector = contrast_vector(spec, metadata)
-    stats = wald_stats(dds, vector, alpha, cooks_filter, independent_filter)
+    # padj comes from adjusted_pvalues below: PyDESeq2's own independent filtering would be wasted.
+    stats = wald_stats(dds, vector, alpha, cooks_filter, independent_filter=False)
     results = stats.results_df.copy()
     all_zero = contrast_all_zero(np.asarray(dds.X, dtype=float), dds.obsm["design_matrix"].to_numpy(), vector)
     all_zero &= dds.var["non_zero"].to_numpy(dtype=bool)

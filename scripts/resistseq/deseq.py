@@ -242,7 +242,8 @@ def run_deseq2(
         contrast=[contrast.variable, contrast.target, contrast.reference],
         alpha=settings.alpha,
         cooks_filter=settings.cooks_filter,
-        independent_filter=settings.independent_filter,
+        # PyDESeq2's plain BH; its own independent filtering would be replaced below.
+        independent_filter=False,
         inference=dds.inference,
         quiet=True,
     )
@@ -361,7 +362,7 @@ def normalise_and_vst(counts: pd.DataFrame, samples: pd.DataFrame, settings: VST
     """
     metadata = model_metadata(samples, settings.design)
     dds = _dataset(counts, metadata, settings.design, settings.n_cpus, settings.backend, settings.r_compatible)
-    dds.fit_size_factors()
+    # vst() fits the size factors itself (PyDESeq2 0.5.4 looks for them in obsm, where they never are).
     dds.vst(use_design=not settings.blind)
     size_factors = pd.Series(np.asarray(dds.obs["size_factors"]), index=dds.obs_names, name="size_factor")
     normalised = pd.DataFrame(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control
 
 
 def _local_fit(x: np.ndarray, y: np.ndarray, at: int, left: int, right: int, robustness: np.ndarray | None):
@@ -108,17 +107,16 @@ def independent_filtering(base_mean: pd.Series, pvalue: pd.Series, alpha: float)
     every gene, else take the first cutoff whose count exceeds the lowess curve's maximum minus
     the root-mean-square residual. Genes below the cutoff get NaN.
     """
-    base_mean = base_mean.astype(float)
-    pvalue = pvalue.astype(float)
-    lower = float(np.mean(base_mean.to_numpy() == 0))
+    base_mean = base_mean.astype(float).to_numpy()
+    p = pvalue.astype(float).to_numpy()
+    lower = float(np.mean(base_mean == 0))
     theta = np.linspace(lower, 0.95 if lower < 0.95 else 1.0, 50)
-    cutoffs = np.quantile(base_mean.to_numpy(), theta)
-    adjusted = np.full((len(pvalue), len(theta)), np.nan)
-    for column, cutoff in enumerate(cutoffs):
-        use = ((base_mean >= cutoff) & pvalue.notna()).to_numpy()
-        if use.any():
-            adjusted[use, column] = false_discovery_control(pvalue.to_numpy()[use], method="bh")
-    rejections = np.sum(adjusted < alpha, axis=0)
+    cutoffs = np.quantile(base_mean, theta)
+    adjust = SortedBH(p)
+    rejections = np.array(
+        [np.sum(adjust.at(base_mean >= cutoff)[1] < alpha) for cutoff in cutoffs],
+        dtype=int,
+    )
     chosen = 0
     if rejections.max() > 10:
         curve = lowess(theta, rejections, f=1 / 5)
@@ -126,7 +124,35 @@ def independent_filtering(base_mean: pd.Series, pvalue: pd.Series, alpha: float)
         threshold = curve.max() - np.sqrt(np.mean((rejections[positive] - curve[positive]) ** 2))
         above = np.flatnonzero(rejections > threshold)
         chosen = int(above[0]) if above.size else 0
-    return pd.Series(adjusted[:, chosen], index=pvalue.index, name="padj")
+    padj = np.full(len(p), np.nan)
+    genes, adjusted = adjust.at(base_mean >= cutoffs[chosen])
+    padj[genes] = adjusted
+    return pd.Series(padj, index=pvalue.index, name="padj")
+
+
+class SortedBH:
+    """Benjamini-Hochberg adjustment of subsets of one set of p-values, sorting them once.
+
+    ``at(mask)`` equals ``scipy.stats.false_discovery_control(p[mask & has p], method="bh")`` value
+    for value (the same products, running minimum and clip on the subset in p-value order; tied
+    p-values get one adjusted value whatever their order), without a sort per subset.
+    """
+
+    def __init__(self, pvalues: np.ndarray):
+        tested = np.flatnonzero(~np.isnan(pvalues))
+        self.order = tested[np.argsort(pvalues[tested], kind="stable")]
+        self.sorted = pvalues[self.order]
+
+    def at(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(gene indices, their adjusted p-values) for the genes of ``mask`` that have a p-value."""
+        kept = mask[self.order]
+        genes, ps = self.order[kept], self.sorted[kept]
+        m = ps.size
+        if m <= 1:
+            return genes, ps
+        ps = ps * (m / np.arange(1, m + 1, dtype=float))
+        np.minimum.accumulate(ps[::-1], out=ps[::-1])
+        return genes, np.clip(ps, 0.0, 1.0)
 
 
 def filtering_summary(results: pd.DataFrame, alpha: float) -> pd.DataFrame:

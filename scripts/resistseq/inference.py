@@ -42,20 +42,49 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import warnings
 from collections import Counter
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydeseq2 import utils
-from pydeseq2.dds import DeseqDataSet
-from pydeseq2.default_inference import DefaultInference
-from pydeseq2.ds import DeseqStats
-from scipy.optimize import root_scalar
-from scipy.special import expit, gammaln, polygamma, psi, xlogy
-from scipy.stats import norm
-from threadpoolctl import threadpool_limits
+
+
+def defer_pyplot() -> None:
+    """Load ``matplotlib.pyplot`` at its first use instead of with PyDESeq2.
+
+    pydeseq2.utils imports pyplot at module level for plotting helpers the workflow never calls, and
+    running pyplot's module code costs ~0.3 s of every job that fits DESeq2. importlib's LazyLoader
+    puts a module in its place that runs that code when one of its attributes is first used (any
+    ``plt.`` call, or ``matplotlib.use`` switching the backend), so other code sees pyplot as usual.
+    """
+    if "matplotlib.pyplot" in sys.modules:
+        return
+    import importlib.util
+
+    import matplotlib
+
+    spec = importlib.util.find_spec("matplotlib.pyplot")
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["matplotlib.pyplot"] = module
+    spec.loader.exec_module(module)
+    matplotlib.pyplot = module
+
+
+defer_pyplot()
+
+from pydeseq2 import utils  # noqa: E402
+from pydeseq2.dds import DeseqDataSet  # noqa: E402
+from pydeseq2.default_inference import DefaultInference  # noqa: E402
+from pydeseq2.ds import DeseqStats  # noqa: E402
+from scipy.optimize import root_scalar  # noqa: E402
+from scipy.special import expit, gammaln, polygamma, psi, xlogy  # noqa: E402
+from scipy.stats import norm  # noqa: E402
+from threadpoolctl import get_cached_controller  # noqa: E402
 
 # L-BFGS-B's default projected-gradient tolerance: PyDESeq2's dispersion fit stops
 # at its starting point when the gradient there is below it (genes started at the
@@ -173,10 +202,13 @@ def log_binomial(counts: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 def finite_genes(*arrays: np.ndarray, axis_of_genes: tuple[int, ...] | None = None) -> np.ndarray:
     """Genes (first axis of each array, or the given axis) whose every entry is finite."""
     axes = axis_of_genes or (0,) * len(arrays)
-    masks = [
-        np.isfinite(np.moveaxis(a, ax, 0)).all(axis=tuple(range(1, a.ndim))) for a, ax in zip(arrays, axes, strict=True)
-    ]
-    return np.logical_and.reduce(masks)
+    genes = None
+    for array, axis in zip(arrays, axes, strict=True):
+        finite = np.isfinite(array)
+        if finite.ndim > 1:
+            finite = finite.all(axis=tuple(other for other in range(finite.ndim) if other != axis))
+        genes = finite if genes is None else genes & finite
+    return genes
 
 
 def gene_indices(*parts) -> np.ndarray:
@@ -193,9 +225,11 @@ def batched(operation, *arrays: np.ndarray, shape: tuple[int, ...]) -> np.ndarra
     n_genes = arrays[0].shape[0]
     out = np.full((n_genes, *shape), np.nan)
     ok = finite_genes(*arrays)
+    every = bool(ok.all())
     with np.errstate(all="ignore"):
         try:
-            out[ok] = operation(*(a[ok] for a in arrays))
+            # numpy's linalg works matrix by matrix, so the stack it gets does not change any answer.
+            out[ok] = operation(*arrays) if every else operation(*(a[ok] for a in arrays))
         except np.linalg.LinAlgError:
             for gene in np.flatnonzero(ok):
                 with contextlib.suppress(np.linalg.LinAlgError):
@@ -233,7 +267,8 @@ class VectorisedInference(DefaultInference):
         self.failures: Counter = Counter()
 
     def _threads(self):
-        return threadpool_limits(limits=max(1, int(self.n_cpus)))
+        # threadpoolctl's cached controller: a new one (threadpool_limits) rescans the loaded libraries, ~15 ms.
+        return get_cached_controller().limit(limits=max(1, int(self.n_cpus)))
 
     def _per_gene(self, step: str, genes, n_genes: int, refit) -> None:
         """Refit ``genes`` one at a time with ``refit(gene)`` (PyDESeq2's routine) and log how many.
@@ -440,58 +475,60 @@ class VectorisedInference(DefaultInference):
             with np.errstate(all="ignore"):
                 constant[chunk] = (gammaln(counts[:, chunk] + 1) - xlogy(counts[:, chunk], mu[:, chunk])).sum(axis=0)
 
-        def evaluate(genes, u, order=2):
+        def evaluate(genes, u, order=2, with_loss=True):
             """Loss, and for ``order`` 1 or 2 its first and second derivative in u = log alpha (None where not
-            asked), for the given genes; NaN where undefined. Works through the genes in chunks that bound the
-            (samples x genes) temporaries."""
+            asked, the loss too without ``with_loss``), for the given genes; NaN where undefined. Works through
+            the genes in chunks that bound the (samples x genes) temporaries."""
             chunks = gene_chunks((counts.shape[0], genes.size))
             with np.errstate(all="ignore"):
                 if len(chunks) == 1:
-                    return terms(genes, u, order)
-                parts = [terms(genes[chunk], u[chunk], order) for chunk in chunks]
+                    return terms(genes, u, order, with_loss)
+                parts = [terms(genes[chunk], u[chunk], order, with_loss) for chunk in chunks]
             if order == 0:
                 return np.concatenate(parts)
             return tuple(None if part[0] is None else np.concatenate(part) for part in zip(*parts, strict=True))
 
-        def terms(genes, u, order):
+        def terms(genes, u, order, with_loss=True):
             y, m = counts[:, genes], mu[:, genes]
             alpha = np.exp(u)
             inverse = 1.0 / alpha
             am = alpha * m
             log1p_am = np.log1p(am)
             y_inverse = y + inverse
-            loss = (
-                constant[genes]
-                - u * count_sums[genes]
-                + y.shape[0] * gammaln(inverse)
-                + ((y_inverse) * log1p_am - gammaln(y_inverse)).sum(axis=0)
-            )
-            grad = hess = None
+            one_am = 1.0 + am
+            loss = grad = hess = None
+            if with_loss:
+                loss = (
+                    constant[genes]
+                    - u * count_sums[genes]
+                    + y.shape[0] * gammaln(inverse)
+                    + ((y_inverse) * log1p_am - gammaln(y_inverse)).sum(axis=0)
+                )
             if order:
-                s = (psi(inverse) - psi(y_inverse) + log1p_am + alpha * (y - m) / (1.0 + am)).sum(axis=0)
+                y_m = y - m
+                s = (psi(inverse) - psi(y_inverse) + log1p_am + alpha * y_m / one_am).sum(axis=0)
                 grad = -inverse * s
+            if order == 2 or cr_reg:
+                w = m / one_am
             if order == 2:
-                ds = (
-                    -(inverse**2) * (trigamma(inverse) - trigamma(y_inverse))
-                    + m / (1.0 + am)
-                    + (y - m) / (1.0 + am) ** 2
-                ).sum(axis=0)
+                ds = (-(inverse**2) * (trigamma(inverse) - trigamma(y_inverse)) + w + y_m / one_am**2).sum(axis=0)
                 hess = inverse * s - ds
             if cr_reg:
-                w = m / (1.0 + am)
                 matrix = gram(design, w)
-                loss = loss + 0.5 * batched(lambda a: np.linalg.slogdet(a)[1], matrix, shape=())
+                if with_loss:
+                    loss = loss + 0.5 * batched(lambda a: np.linalg.slogdet(a)[1], matrix, shape=())
                 if order:
                     inv = batched_inv(matrix)
                     dw = -alpha * w**2
                     a = inv @ gram(design, dw)
                     grad = grad + 0.5 * np.trace(a, axis1=1, axis2=2)
                 if order == 2:
-                    d2w = -alpha * w**2 + 2 * alpha**2 * w**3
+                    d2w = dw + 2 * alpha**2 * w**3
                     b = inv @ gram(design, d2w)
                     hess = hess + 0.5 * (np.trace(b, axis1=1, axis2=2) - np.einsum("gij,gji->g", a, a))
             if prior_reg:
-                loss = loss + (u - log_alpha_hat[genes]) ** 2 / (2 * prior_var)
+                if with_loss:
+                    loss = loss + (u - log_alpha_hat[genes]) ** 2 / (2 * prior_var)
                 if order:
                     grad = grad + (u - log_alpha_hat[genes]) / prior_var
                 if order == 2:
@@ -598,19 +635,24 @@ class VectorisedInference(DefaultInference):
             n_genes = mu.shape[1]
             pvalue, stat, se = (np.full(n_genes, np.nan) for _ in range(3))
             ok = np.isfinite(mu).all(axis=0) & np.isfinite(disp) & np.isfinite(lfc).all(axis=1)
-            if self.r_compatible:
-                mu = np.maximum(mu, self.min_mu)
             with np.errstate(all="ignore"):
-                m = mu[:, ok]
-                weights = m / (1.0 + m * disp[ok])
-                matrix = gram(design, weights)
-                hc = batched_inv(matrix + ridge_factor) @ contrast
-                se[ok] = np.sqrt(np.einsum("gi,gij,gj->g", hc, matrix, hc))
+                # Genes in chunks, as in irls: at 1,000 samples x 60,000 genes each (samples x genes) temporary
+                # is 0.5 GB, and this step held five of them at the run's peak memory.
+                for chunk in gene_chunks(mu.shape, FIT_CHUNK_ENTRIES):
+                    genes = chunk.start + np.flatnonzero(ok[chunk])
+                    m = mu[:, genes]
+                    if self.r_compatible:
+                        m = np.maximum(m, self.min_mu)
+                    weights = m / (1.0 + m * disp[genes])
+                    matrix = gram(design, weights)
+                    hc = batched_inv(matrix + ridge_factor) @ contrast
+                    se[genes] = np.sqrt(np.einsum("gi,gij,gj->g", hc, matrix, hc))
                 stat[ok], pvalue[ok] = wald_statistic(lfc[ok], se[ok], contrast, lfc_null, alt_hypothesis)
 
             def refit(gene):
+                means = np.maximum(mu[:, gene], self.min_mu) if self.r_compatible else mu[:, gene]
                 pvalue[gene], stat[gene], se[gene] = utils.wald_test(
-                    design, disp[gene], lfc[gene], mu[:, gene], ridge_factor, contrast, lfc_null, alt_hypothesis
+                    design, disp[gene], lfc[gene], means, ridge_factor, contrast, lfc_null, alt_hypothesis
                 )
 
             # Genes with finite estimates but a non-finite statistic get PyDESeq2's per-gene test.
@@ -632,7 +674,8 @@ class VectorisedInference(DefaultInference):
         shrink_index,
     ):
         design = np.asarray(design_matrix, dtype=float)
-        counts = np.asarray(counts, dtype=float)
+        # PyDESeq2 passes integer counts: converted chunk by chunk, not as a second (samples x genes) table.
+        counts = np.asarray(counts)
         size = np.asarray(size, dtype=float)
         p, n_genes = design.shape[1], counts.shape[1]
         beta, inv_hessian = np.empty((n_genes, p)), np.empty((n_genes, p, p))
@@ -641,7 +684,7 @@ class VectorisedInference(DefaultInference):
             for chunk in gene_chunks(counts.shape, FIT_CHUNK_ENTRIES):
                 beta[chunk], inv_hessian[chunk], converged[chunk] = self._shrink(
                     design,
-                    counts[:, chunk],
+                    np.asarray(counts[:, chunk], dtype=float),
                     size[chunk],
                     np.asarray(offset, dtype=float),
                     float(prior_no_shrink_scale),
@@ -681,8 +724,11 @@ class VectorisedInference(DefaultInference):
                 # With t = x'beta + offset - log(size): mu / (size + mu) = expit(t), and the NB weight
                 # size * mu / (size + mu)^2 = expit(t) * expit(-t); neither overflows for any t.
                 t = xbeta + offset[:, None] - log_size[genes]
-                grad_nll = ((y - (y + s) * expit(t)).T) @ design
-                frac = (y + s) * expit(t) * expit(-t)
+                share = expit(t)
+                grad_nll = ((y - (y + s) * share).T) @ design
+                # One expression, as it was: its memory layout (numpy reuses the temporaries) decides gram's
+                # einsum summation order, so a named (y + s) * share would move the last bits of the result.
+                frac = (y + s) * share * expit(-t)
                 curvature = np.outer(np.full(len(genes), 1 / no_shrink_scale**2), keep) + np.outer(
                     2 * (scale**2 - b**2) / (scale**2 + b**2) ** 2, shrink
                 )
@@ -775,8 +821,9 @@ class VectorisedInference(DefaultInference):
 def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
     """R DESeq2's ``fitDisp`` line search for every gene at once: gradient ascent in log dispersion.
 
-    ``evaluate(genes, u, order)`` gives the loss (negative log posterior up to a per-gene
-    constant) and its gradient in u = log alpha; ``u``, ``loss``, ``grad`` hold the start.
+    ``evaluate(genes, u, order, with_loss)`` gives the loss (negative log posterior up to a per-gene
+    constant) and its gradient in u = log alpha (the gradient alone without ``with_loss``); ``u``,
+    ``loss``, ``grad`` hold the start.
     Returns (start, u, loss at u, start loss, iterations): R's alpha_init, log_alpha, last_lp,
     initial_lp and iter (the losses up to sign and a per-gene constant).
     """
@@ -807,7 +854,7 @@ def r_fit_disp(evaluate, u, loss, grad, min_log_alpha):
         stop = (change < R_DISP_TOL) | (u[genes] < min_log_alpha)
         going = genes[~stop]
         if going.size:
-            _, new_grad, _ = evaluate(going, u[going], order=1)
+            _, new_grad, _ = evaluate(going, u[going], order=1, with_loss=False)
             direction[going] = -new_grad
             k = np.minimum(k[accept][~stop] * 1.1, R_KAPPA_0)
             kappa[going] = np.where(accepted_steps[going] % 5 == 0, k / 2, k)

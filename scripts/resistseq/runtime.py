@@ -80,6 +80,67 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def write_table(frame, path: str | os.PathLike, index: bool = False) -> None:
-    """Write a tab-separated table atomically: NA for missing values, full float precision."""
+    """Write a tab-separated table atomically: NA for missing values, full float precision.
+
+    The bytes are pandas' ``to_csv(sep="\\t", na_rep="NA")``; tables of plain columns take a faster
+    route to the same text (``tsv_text``), the rest go through pandas.
+    """
+    text = None if index else tsv_text(frame)
     with atomic_path(path) as temporary:
-        frame.to_csv(temporary, sep="\t", index=index, na_rep="NA", lineterminator="\n")
+        if text is None:
+            frame.to_csv(temporary, sep="\t", index=index, na_rep="NA", lineterminator="\n")
+        else:
+            with open(temporary, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+
+
+# Characters that make pandas' csv writer quote a field (delimiter, quote character, line breaks).
+QUOTED_CHARACTERS = ("\t", '"', "\n", "\r")
+
+
+def _plain_strings(values: list) -> bool:
+    joined = "".join(values)
+    return not any(character in joined for character in QUOTED_CHARACTERS)
+
+
+def tsv_text(frame) -> str | None:
+    """``frame`` as pandas' ``to_csv(sep="\\t", index=False, na_rep="NA", lineterminator="\\n")`` writes it,
+    or None when a column is not one this formats exactly as pandas does.
+
+    pandas formats float64 with numpy's shortest round-trip repr (``astype(str)``), which is Python's
+    ``repr(float)`` (same digits, same switch to exponent notation); integers, booleans and strings print
+    as ``str``. Formatting through Python floats skips pandas' per-block conversions and numpy's slower
+    Dragon4: about twice as fast on a 60,000-gene DE table. Other dtypes (categorical, nullable,
+    float32, dates, mixed objects), non-string labels and fields pandas would quote return None.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame) or frame.shape[1] < 2 or isinstance(frame.columns, pd.MultiIndex):
+        return None
+    labels = list(frame.columns)
+    if not all(type(label) is str for label in labels) or not _plain_strings(labels):
+        return None
+    columns = []
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        dtype = column.dtype
+        if not isinstance(dtype, np.dtype):
+            return None
+        values = column.to_numpy()
+        cells = values.tolist()
+        if dtype == np.float64:
+            for row in np.flatnonzero(np.isnan(values)).tolist():
+                cells[row] = "NA"
+        elif dtype.kind == "O":
+            missing = pd.isna(values)
+            for row in np.flatnonzero(missing).tolist():
+                cells[row] = "NA"
+            if not all(type(cell) is str for cell in cells) or not _plain_strings(cells):
+                return None
+        elif dtype.kind not in "iub":
+            return None
+        columns.append(cells)
+    row_format = "\t".join(["%s"] * len(columns))
+    lines = ["\t".join(labels), *map(row_format.__mod__, zip(*columns, strict=True))]
+    return "\n".join(lines) + "\n"
