@@ -28,6 +28,7 @@ rule run_gsea:
     params:
         seed=config["enrichment"]["seed"],
         method=config["enrichment"]["method"],
+        pvalue_floor=config["enrichment"]["pvalue_floor"],
         permutations=config["enrichment"]["permutations"],
         min_size=config["enrichment"]["min_size"],
         max_size=config["enrichment"]["max_size"],

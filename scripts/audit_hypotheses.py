@@ -43,6 +43,7 @@ def main(snakemake, logger):
     gsea = GseaSettings(
         seed=enrichment["seed"],
         method=enrichment["method"],
+        pvalue_floor=enrichment["pvalue_floor"],
         permutations=enrichment["permutations"],
         min_size=enrichment["min_size"],
         max_size=enrichment["max_size"],

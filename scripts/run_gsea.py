@@ -45,6 +45,7 @@ def main(snakemake, logger):
             threads=snakemake.threads,
             method=params.method,
             logger=logger,
+            pvalue_floor=params.pvalue_floor,
         )
     else:
         logger.warning("GSEA not run: %s", dropped_statement(coverage))
@@ -55,6 +56,7 @@ def main(snakemake, logger):
         "method": "gseapy.prerank",
         "pvalue_method": prerank.method if prerank is not None else params.method,
         "pvalue_method_configured": params.method,
+        "pvalue_floor": params.pvalue_floor if prerank is not None and prerank.method == "multilevel" else None,
         "gseapy_version": gseapy.__version__,
         "ranking_statistic": "stat (DESeq2 Wald statistic)",
         "seed": params.seed,

@@ -128,7 +128,8 @@ def test_gsea_of_a_thresholded_ranking_falls_back_to_permutation_and_says_so(run
     assert default["pvalue_method"] == "multilevel"
     methods = (run / "results" / "methods.md").read_text()
     assert (
-        "for resistant_vs_parental, p-values by adaptive multilevel splitting (gseapy's port of fgsea), FDR by "
+        "for resistant_vs_parental, p-values by adaptive multilevel splitting (gseapy's port of fgsea; p-values "
+        "below 1e-10 reported as that bound), FDR by "
         "Benjamini-Hochberg across the sets tested together, NES from 200 gene-set permutations; for above_one, "
         "p-values, GSEA's NES-based FDR and FWER from 200 gene-set permutations; random seed 20161001"
     ) in methods

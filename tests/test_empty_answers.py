@@ -246,7 +246,13 @@ def test_methods_say_no_gene_and_no_set_passed(null_results):
             outlier_ratio=2,
             enrichment={"min_size": 10, "max_size": 100, "min_coverage": 0.5},
             gsea_settings={
-                "rvp": {"permutations": 1000, "seed": 1, "gseapy_version": "1.0", "pvalue_method": "multilevel"}
+                "rvp": {
+                    "permutations": 1000,
+                    "seed": 1,
+                    "gseapy_version": "1.0",
+                    "pvalue_method": "multilevel",
+                    "pvalue_floor": 1e-10,
+                }
             },
             geneset_files=[("a.gmt", "0" * 64)],
             gsea_results={"rvp": pd.DataFrame(columns=GSEA_COLUMNS)},

@@ -54,7 +54,14 @@ def evidence(target=("r1", "r2", "r3"), reference=("p1", "p2", "p3")) -> Evidenc
 
 
 SETTINGS = GseaSettings(
-    seed=7, method="multilevel", permutations=100, min_size=5, max_size=500, min_coverage=0.5, threads=1
+    seed=7,
+    method="multilevel",
+    pvalue_floor=1e-10,
+    permutations=100,
+    min_size=5,
+    max_size=500,
+    min_coverage=0.5,
+    threads=1,
 )
 
 

@@ -261,8 +261,9 @@ def test_qc_tables_and_methods_come_from_the_run(results):
     assert summary["genes"]["independent_filtered"] == filtering["genes_filtered"]
     assert "principal components used the 500 most variable genes" in methods
     assert (
-        "p-values by adaptive multilevel splitting (gseapy's port of fgsea), FDR by Benjamini-Hochberg across the "
-        "sets tested together, NES from 1000 gene-set permutations; random seed 20161001" in methods
+        "p-values by adaptive multilevel splitting (gseapy's port of fgsea; p-values below 1e-10 reported as that "
+        "bound), FDR by Benjamini-Hochberg across the sets tested together, NES from 1000 gene-set permutations; "
+        "random seed 20161001" in methods
     )
     table = pd.read_csv(results / "de" / CONTRAST / "deseq2.tsv", sep="\t")
     called = table[table["padj"] < 0.05]

@@ -89,6 +89,7 @@ def run_prerank(
     threads: int = 1,
     method: str = "multilevel",
     logger=None,
+    pvalue_floor: float = 1e-10,
 ):
     """gseapy.prerank on a dict of sets already filtered by size (so gseapy drops none).
 
@@ -97,7 +98,8 @@ def run_prerank(
     port of fgsea: ``permutations`` simple permutations normalise ES to NES, p-values come from
     adaptive multilevel splitting, FDR is BH) or 'permutation' (classic GSEA gene-set permutation).
     Where the multilevel method cannot score the ranking, permutation runs instead: the returned
-    object's ``method`` says which ran.
+    object's ``method`` says which ran. The multilevel method reports p-values below ``pvalue_floor``
+    (fgsea's ``eps``) as that bound: its cost grows with -log p, and no threshold reads below it.
     """
     import gseapy
 
@@ -122,7 +124,7 @@ def run_prerank(
         verbose=False,
     )
     try:
-        result = gseapy.prerank(**arguments, method=method)
+        result = gseapy.prerank(**arguments, method=method, eps=pvalue_floor)
     except BaseException as error:
         # gseapy's fgsea port panics (a Rust sort) on rankings where most statistics tie, e.g. the zeros of
         # an lfc_threshold contrast; the classic permutation handles ties. The result's .method says which ran.

@@ -29,6 +29,7 @@ class GseaSettings:
 
     seed: int
     method: str
+    pvalue_floor: float
     permutations: int
     min_size: int
     max_size: int
@@ -50,6 +51,7 @@ def declared_gsea(de: pd.DataFrame, sets: Mapping[str, list[str]], settings: Gse
         permutations=settings.permutations,
         threads=settings.threads,
         method=settings.method,
+        pvalue_floor=settings.pvalue_floor,
     )
     return gsea_table(result, coverage).set_index("term")
 
