@@ -91,6 +91,16 @@ wildcard_constraints:
     group="|".join(re.escape(name) for name in OVERLAP_GROUPS) or "(?!)",
 
 
+# The hypothesis audit is the longest job after DE: it and the jobs it waits for go first, so the
+# figure jobs fill the other core while it runs instead of leaving it to run alone at the end.
+HYPOTHESIS_PATH_PRIORITY = 10
+
+# The vectorised backend fits all genes at once: a second BLAS thread gave at most 1.08x (bench/de_benchmark.py,
+# 6 x 60k and 100 x 20k) and would keep the other core from the next job. PyDESeq2's own backend fits genes in
+# parallel on n_cpus.
+DE_THREADS = 1 if config["deseq2"]["backend"] == "vectorised" else 4
+
+
 def deseq2_params(settings_class):
     """The resolved config's deseq2 keys a settings class reads; a change to any other key leaves the rule's results current."""
     return {key: config["deseq2"][key] for key in settings_class.CONFIG_KEYS}

@@ -10,9 +10,10 @@ rule normalise_counts:
         "logs/counts/normalise_counts.log",
     benchmark:
         "benchmarks/counts/normalise_counts.tsv"
+    priority: HYPOTHESIS_PATH_PRIORITY
     conda:
         "../envs/deseq2.yaml"
-    threads: 4
+    threads: DE_THREADS
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=60,
@@ -42,9 +43,10 @@ rule run_deseq2:
         "logs/de/{contrast}/run_deseq2.log",
     benchmark:
         "benchmarks/de/{contrast}/run_deseq2.tsv"
+    priority: HYPOTHESIS_PATH_PRIORITY
     conda:
         "../envs/deseq2.yaml"
-    threads: 4
+    threads: DE_THREADS
     resources:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=120,

@@ -19,6 +19,7 @@ rule run_gsea:
         "logs/enrichment/{contrast}/run_gsea.log",
     benchmark:
         "benchmarks/enrichment/{contrast}/run_gsea.tsv"
+    priority: HYPOTHESIS_PATH_PRIORITY
     conda:
         "../envs/enrichment.yaml"
     threads: 1

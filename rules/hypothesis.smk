@@ -16,6 +16,7 @@ rule audit_hypotheses:
         "logs/hypothesis/{contrast}.audit.log",
     benchmark:
         "benchmarks/hypothesis/{contrast}.audit.tsv"
+    priority: HYPOTHESIS_PATH_PRIORITY
     conda:
         "../envs/deseq2.yaml"
     # Its refits gain little from a second BLAS thread; one core leaves the other to the figure jobs.
@@ -63,6 +64,7 @@ rule judge_hypotheses:
         "logs/hypothesis/{contrast}.log",
     benchmark:
         "benchmarks/hypothesis/{contrast}.tsv"
+    priority: HYPOTHESIS_PATH_PRIORITY
     conda:
         "../envs/enrichment.yaml"
     threads: 1

@@ -12,6 +12,7 @@ rule score_signatures:
         "logs/signatures/score_signatures.log",
     benchmark:
         "benchmarks/signatures/score_signatures.tsv"
+    priority: HYPOTHESIS_PATH_PRIORITY
     conda:
         "../envs/enrichment.yaml"
     threads: 1
@@ -43,6 +44,7 @@ rule call_pam50:
         "logs/subtype/call_pam50.log",
     benchmark:
         "benchmarks/subtype/call_pam50.tsv"
+    priority: HYPOTHESIS_PATH_PRIORITY
     conda:
         "../envs/enrichment.yaml"
     threads: 1

@@ -28,8 +28,9 @@ from conftest import (
 # The first attempt of the import is given 100 MB, less than a Python process with pandas needs, so SLURM
 # kills it for exceeding its memory; the retry must ask for the rule's attempt-2 amount and succeed.
 STARVED_IMPORT = "100 if attempt == 1 else 4000 * attempt"
-# rules/diffexp.smk: run_deseq2's threads (the one home of threads and memory; the profile sets none).
-DESEQ2_THREADS = 4
+# rules/common.smk: run_deseq2's threads with the vectorised backend (the one home of threads and memory; the
+# profile sets none).
+DESEQ2_THREADS = 1
 
 
 def cluster_answers() -> bool:
