@@ -70,6 +70,24 @@ def test_write_table_fast_route_writes_pandas_bytes(tmp_path):
     assert tsv_text(frame.iloc[:0]) == "gene_id\tgene_name\tvalue\tcount\tflag\n"
 
 
+def test_write_table_fast_route_takes_stacked_panels_with_flags_and_gaps(tmp_path):
+    # A figure's source data stacks panels: a flag column holds booleans for one panel and gaps elsewhere.
+    frame = pd.DataFrame(
+        {
+            "panel": ["A", "A", "B", "B"],
+            "hit": pd.Series([True, np.bool_(False), np.nan, None], dtype=object),
+            "mixed": pd.Series(["up", True, np.nan, "down"], dtype=object),
+            "x": [0.5, np.nan, 1e-300, -2.0],
+        }
+    )
+    assert (
+        tsv_text(frame)
+        == "panel\thit\tmixed\tx\nA\tTrue\tup\t0.5\nA\tFalse\tTrue\tNA\nB\tNA\tNA\t1e-300\nB\tNA\tdown\t-2.0\n"
+    )
+    write_table(frame, tmp_path / "fast.tsv")
+    assert (tmp_path / "fast.tsv").read_bytes() == pandas_bytes(frame, tmp_path / "pandas.tsv")
+
+
 @pytest.mark.parametrize(
     "frame",
     [

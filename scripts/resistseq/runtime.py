@@ -110,8 +110,9 @@ def tsv_text(frame) -> str | None:
     pandas formats float64 with numpy's shortest round-trip repr (``astype(str)``), which is Python's
     ``repr(float)`` (same digits, same switch to exponent notation); integers, booleans and strings print
     as ``str``. Formatting through Python floats skips pandas' per-block conversions and numpy's slower
-    Dragon4: about twice as fast on a 60,000-gene DE table. Other dtypes (categorical, nullable,
-    float32, dates, mixed objects), non-string labels and fields pandas would quote return None.
+    Dragon4: about twice as fast on a 60,000-gene DE table. Object columns may mix text, booleans and
+    gaps. Other dtypes (categorical, nullable, float32, dates, other mixed objects), non-string labels
+    and fields pandas would quote return None.
     """
     import numpy as np
     import pandas as pd
@@ -136,6 +137,8 @@ def tsv_text(frame) -> str | None:
             missing = pd.isna(values)
             for row in np.flatnonzero(missing).tolist():
                 cells[row] = "NA"
+            # Flags beside text or gaps (a figure's source data stacks panels) print as str does.
+            cells = [str(cell) if type(cell) in (bool, np.bool_) else cell for cell in cells]
             if not all(type(cell) is str for cell in cells) or not _plain_strings(cells):
                 return None
         elif dtype.kind not in "iub":
