@@ -37,23 +37,29 @@ class GseaSettings:
     threads: int
 
 
-def declared_gsea(de: pd.DataFrame, sets: Mapping[str, list[str]], settings: GseaSettings, seed: int) -> pd.DataFrame:
-    """Preranked GSEA of ``sets`` alone on ``de``'s Wald statistics, indexed by term (empty when none is testable)."""
+def declared_gsea(
+    de: pd.DataFrame, sets: Mapping[str, list[str]], settings: GseaSettings, seeds: Sequence[int]
+) -> list[pd.DataFrame]:
+    """Preranked GSEA of ``sets`` alone on ``de``'s Wald statistics, one table per seed, indexed by term
+    (empty when none is testable). The ranking and the sets' coverage are computed once for all seeds."""
     ranking = rank_genes(de)
     coverage = set_coverage(sets, {}, ranking.scores.index, settings.min_size, settings.max_size, settings.min_coverage)
     tested = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
     if not tested:
-        return gsea_table(None, coverage).set_index("term")
-    result = run_prerank(
-        ranking.scores,
-        tested,
-        seed=seed,
-        permutations=settings.permutations,
-        threads=settings.threads,
-        method=settings.method,
-        pvalue_floor=settings.pvalue_floor,
-    )
-    return gsea_table(result, coverage).set_index("term")
+        return [gsea_table(None, coverage).set_index("term") for _ in seeds]
+    tables = []
+    for seed in seeds:
+        result = run_prerank(
+            ranking.scores,
+            tested,
+            seed=seed,
+            permutations=settings.permutations,
+            threads=settings.threads,
+            method=settings.method,
+            pvalue_floor=settings.pvalue_floor,
+        )
+        tables.append(gsea_table(result, coverage).set_index("term"))
+    return tables
 
 
 def verdict_rows(name: str, evidence: Evidence, declaration: Mapping) -> pd.DataFrame:
@@ -100,13 +106,11 @@ def audit_verdicts(
         if logger is not None:
             logger.info(message, *arguments)
 
-    for offset in range(audit["gsea_seeds"] + 1):
-        seed = gsea.seed + offset
+    seeds = [gsea.seed + offset for offset in range(audit["gsea_seeds"] + 1)]
+    log("audit: declared sets alone, GSEA seeds %s", ", ".join(map(str, seeds)))
+    for seed, table in zip(seeds, declared_gsea(evidence.de, sets, gsea, seeds), strict=True):
         name = f"declared sets alone, GSEA seed {seed}"
-        log("audit: %s", name)
-        frames.append(
-            verdict_rows(name, replace(evidence, gsea=declared_gsea(evidence.de, sets, gsea, seed)), declaration)
-        )
+        frames.append(verdict_rows(name, replace(evidence, gsea=table), declaration))
     if audit["jackknife"] and refit is not None:
         for sample in jackknife_samples(evidence):
             log("audit: DE refit without %s", sample)
@@ -117,7 +121,7 @@ def audit_verdicts(
                 if logger is not None:
                     logger.warning("audit: DE refit without %s failed (%s); left out of the audit", sample, error)
                 continue
-            perturbed = without(evidence, sample, de, declared_gsea(de, sets, gsea, gsea.seed))
+            perturbed = without(evidence, sample, de, declared_gsea(de, sets, gsea, [gsea.seed])[0])
             frames.append(verdict_rows(f"without {sample}", perturbed, declaration))
     if not frames:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
