@@ -10,7 +10,7 @@ def main(snakemake, logger):
     from resistseq.figure_data import PCA_GENES
     from resistseq.geneids import table_note
     from resistseq.methods import MethodsInputs, gene_naming_text, hypotheses_markdown, methods_markdown
-    from resistseq.provenance import imported_versions, sha256_file
+    from resistseq.provenance import cited_versions, sha256_file
     from resistseq.runtime import atomic_path
     from resistseq.tables import (
         read_annotation,
@@ -31,11 +31,11 @@ def main(snakemake, logger):
     gsea_results = {name: read_enrichment_table(path) for name, path in zip(ranked, snakemake.input.gsea, strict=True)}
     coverage_files = dict(zip(ranked, snakemake.input.coverage, strict=True))
     coverages = {name: read_coverage(path) for name, path in coverage_files.items()}
-    versions = imported_versions()
+    versions = cited_versions()
     for name, used in settings.items():
         if used["gseapy_version"] != versions["gseapy"]:
             logger.warning(
-                "%s: GSEA ran with gseapy %s, this step imports %s", name, used["gseapy_version"], versions["gseapy"]
+                "%s: GSEA ran with gseapy %s, %s is installed", name, used["gseapy_version"], versions["gseapy"]
             )
     summaries = {}
     for name, path in zip(names, snakemake.input.de_summaries, strict=True):
