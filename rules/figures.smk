@@ -244,6 +244,8 @@ rule plot_main_figure:
         lfc_threshold=config["deseq2"]["lfc_threshold"],
         label_genes=config["figures"]["label_genes"],
         score_method=config["figures"]["signature_method"],
+        score_sets=config["figures"]["signature_sets"],
+        plot_sets=config["enrichment"]["plot_sets"],
         code=get_code_version("plot_main_figure.py"),
     script:
         "../scripts/plot_main_figure.py"

@@ -19,6 +19,8 @@ rule plot_signature_scores:
     params:
         groups=get_group_levels(),
         methods=SIGNATURE_METHODS,
+        score_sets=config["figures"]["signature_sets"],
+        plot_sets=config["enrichment"]["plot_sets"],
         code=get_code_version("plot_signature_scores.py"),
     script:
         "../scripts/plot_signature_scores.py"

@@ -42,6 +42,8 @@ def main(snakemake, logger):
         shape_by=covariates[0] if covariates else None,
         scores=scores,
         score_method=params.score_method,
+        score_sets_limit=params.score_sets,
+        score_sets_kept=params.plot_sets,
     )
     save_figure(figure, snakemake.output.pdf, snakemake.output.png, snakemake.output.svg, snakemake.output.source_data)
 

@@ -10,7 +10,8 @@ def main(snakemake, logger):
 
     scores = read_sample_table(snakemake.input.scores)
     for method in snakemake.params.methods:
-        figure = plot_signature_scores(scores, snakemake.params.groups["levels"], method)
+        params = snakemake.params
+        figure = plot_signature_scores(scores, params.groups["levels"], method, params.score_sets, params.plot_sets)
         save_figure(figure, *figure_paths(snakemake.output, method))
 
 

@@ -15,7 +15,7 @@ from resistseq.de_figures import (
     top_de_matrix,
     top_enriched,
 )
-from resistseq.plots import plot_running_scores, plot_volcano, save_figure
+from resistseq.plots import plot_running_scores, plot_volcano, save_figure, source_data
 from resistseq.qc import (
     flag_outliers,
     library_stats,
@@ -26,7 +26,13 @@ from resistseq.qc import (
     plot_size_factors,
     sample_distances,
 )
-from resistseq.signature_figures import panel_letters, plot_main_figure, plot_pam50, plot_signature_scores
+from resistseq.signature_figures import (
+    panel_letters,
+    plot_main_figure,
+    plot_pam50,
+    plot_signature_scores,
+    signature_sets_shown,
+)
 
 LEVELS = ["parental", "resistant"]
 SAMPLES = ["P1", "P2", "P3", "R1", "R2", "R3"]
@@ -240,6 +246,28 @@ def test_signature_score_figure(tmp_path, scores):
     expected = scores.loc[scores["method"] == "zscore", "score"]
     assert np.allclose(np.sort(points), np.sort(expected))
     saves(figure, tmp_path, "scores")
+
+
+def test_signature_figure_past_its_limit_keeps_plot_sets_then_the_largest_shifts(samples):
+    rng = np.random.default_rng(3)
+    rows = []
+    # 30 sets: SHIFT_k moves by k/10 between groups (same noise), FLAT_k does not move.
+    noise = rng.normal(scale=0.2, size=len(SAMPLES))
+    for k in range(15):
+        for name, shift in ((f"SHIFT_{k:02d}", k / 10), (f"FLAT_{k:02d}", 0.0)):
+            for position, sample in enumerate(SAMPLES):
+                group = samples.loc[sample, "condition"]
+                value = shift * (group == "resistant") + noise[position]
+                rows.append((sample, group, name, "zscore", value, 12))
+    scores = pd.DataFrame(rows, columns=["sample", "group", "gene_set", "method", "score", "n_genes"])
+    shown = signature_sets_shown(scores, LEVELS, "zscore", limit=5, keep=["FLAT_03", "MISSING"])
+    assert shown == ["FLAT_03", "SHIFT_11", "SHIFT_12", "SHIFT_13", "SHIFT_14"]
+    assert signature_sets_shown(scores, LEVELS, "zscore", limit=30) == sorted(scores["gene_set"].unique())
+    figure = plot_signature_scores(scores, LEVELS, "zscore", limit=5, keep=["FLAT_03"])
+    axis = figure.axes[0]
+    assert [label.get_text() for label in axis.get_xticklabels()] == shown
+    assert axis.get_title() == "Per-sample signature scores (zscore): 5 of 30 sets"
+    assert set(source_data(figure)["gene_set"]) == set(shown)
 
 
 def test_pam50_figure_outlines_the_call(tmp_path, samples):

@@ -27,10 +27,40 @@ from resistseq.plots import (
 PAM50_SUBTYPES = ["Basal", "Her2", "LumA", "LumB", "Normal"]
 
 
-def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], method: str) -> None:
-    """Per-sample scores of each gene set, one column of dots per group (dodged), group means as bars."""
+def signature_sets_shown(
+    scores: pd.DataFrame, levels: Sequence[str], method: str, limit: int, keep: Iterable[str] = ()
+) -> list[str]:
+    """The gene sets a signature-score figure shows: all, or at most ``limit`` of them.
+
+    Past the limit, the ``keep`` sets (enrichment.plot_sets) come first, then those whose mean score
+    differs most between the first two groups (difference over the pooled standard deviation), ties by
+    name; shown in name order. With a 50-set collection, one column per set made the figure 30 inches wide.
+    """
     data = scores[scores["method"] == method]
     sets = sorted(data["gene_set"].unique())
+    if len(sets) <= limit:
+        return sets
+    kept = [name for name in sets if name in set(keep)][:limit]
+    groups = data[data["group"].isin(list(levels)[:2])].groupby(["gene_set", "group"])["score"]
+    means, spreads = groups.mean().unstack(), groups.std().unstack()
+    if len(levels) >= 2 and {levels[0], levels[1]} <= set(means.columns):
+        pooled = np.sqrt((spreads[levels[0]] ** 2 + spreads[levels[1]] ** 2) / 2).fillna(0)
+        shift = ((means[levels[1]] - means[levels[0]]).abs() / pooled.clip(lower=1e-12)).reindex(sets).fillna(0)
+    else:
+        shift = pd.Series(0.0, index=sets)
+    ranked = sorted((name for name in sets if name not in kept), key=lambda name: (-shift[name], name))
+    return sorted(kept + ranked[: limit - len(kept)])
+
+
+def draw_signature_scores(
+    axis, scores: pd.DataFrame, levels: Sequence[str], method: str, sets: Sequence[str] | None = None
+) -> None:
+    """Per-sample scores of each gene set (or of ``sets``), one column of dots per group (dodged), group means
+    as bars."""
+    data = scores[scores["method"] == method]
+    scored = data["gene_set"].nunique()
+    sets = sorted(data["gene_set"].unique()) if sets is None else list(sets)
+    data = data[data["gene_set"].isin(sets)]
     colours = group_colours(levels)
     width = 0.8 / max(len(levels), 1)
     # One scatter and one set of mean bars per group, however many sets: drawing cost stays flat.
@@ -65,7 +95,8 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
     axis.set_ylabel(f"signature score ({method})")
     columns = ["gene_set", "group", "sample", "score", "x", "group_mean"]
     record_source_data(axis, pd.concat(drawn, ignore_index=True) if drawn else pd.DataFrame(columns=columns))
-    axis.set_title(f"Per-sample signature scores ({method})")
+    shown = f": {len(sets)} of {scored} sets" if len(sets) < scored else ""
+    axis.set_title(f"Per-sample signature scores ({method}){shown}")
     if sets:
         axis.legend(frameon=False, fontsize=6)
     else:
@@ -73,11 +104,13 @@ def draw_signature_scores(axis, scores: pd.DataFrame, levels: Sequence[str], met
         axis.set_yticks([])
 
 
-def plot_signature_scores(scores: pd.DataFrame, levels: Sequence[str], method: str):
+def plot_signature_scores(
+    scores: pd.DataFrame, levels: Sequence[str], method: str, limit: int = 16, keep: Iterable[str] = ()
+):
     apply_style()
-    sets = scores.loc[scores["method"] == method, "gene_set"].nunique()
-    figure, axis = plt.subplots(figsize=(max(COLUMN_WIDTH, 0.55 * sets + 1.2), 3.0))
-    draw_signature_scores(axis, scores, levels, method)
+    sets = signature_sets_shown(scores, levels, method, limit, keep)
+    figure, axis = plt.subplots(figsize=(max(COLUMN_WIDTH, 0.55 * len(sets) + 1.2), 3.0))
+    draw_signature_scores(axis, scores, levels, method, sets)
     figure.tight_layout()
     return figure
 
@@ -157,6 +190,8 @@ def plot_main_figure(
     shape_by: str | None = None,
     scores: pd.DataFrame | None = None,
     score_method: str = "ssgsea",
+    score_sets_limit: int = 16,
+    score_sets_kept: Iterable[str] = (),
 ):
     """A page-wide figure: PCA, volcano, two GSEA running scores, marker heatmap and (if given) signature scores."""
     apply_style()
@@ -204,7 +239,8 @@ def plot_main_figure(
     letters["E"] = heatmap_axis
     if scores is not None:
         score_axis = figure.add_subplot(bottom[1])
-        draw_signature_scores(score_axis, scores, levels, score_method)
+        shown = signature_sets_shown(scores, levels, score_method, score_sets_limit, score_sets_kept)
+        draw_signature_scores(score_axis, scores, levels, score_method, shown)
         panel_letter(score_axis, "F")
         letters["F"] = score_axis
     # The source-data table names each panel's numbers by its letter.
