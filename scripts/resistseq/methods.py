@@ -279,11 +279,14 @@ def gsea_paragraph(gsea_settings: Mapping[str, Mapping], enrichment: Mapping, ge
     seeds = {settings["seed"] for settings in gsea_settings.values()}
     gseapy_used = {settings["gseapy_version"] for settings in gsea_settings.values()}
     drawn = f"{_join(sorted(map(str, permutations)))} gene-set permutations"
-    floors = {settings.get("pvalue_floor") for settings in gsea_settings.values()} - {None}
+    # No floor is recorded where no set could be tested (GSEA did not run).
+    floors = sorted(
+        f"{floor:g}" for floor in {settings.get("pvalue_floor") for settings in gsea_settings.values()} - {None}
+    )
+    floor_text = f"; p-values below {_join(floors)} reported as that bound" if floors else ""
     pvalues = {
-        "multilevel": "p-values by adaptive multilevel splitting (gseapy's port of fgsea; p-values below "
-        f"{_join(sorted(f'{floor:g}' for floor in floors))} reported as that bound), FDR by Benjamini-Hochberg "
-        f"across the sets tested together, NES from {drawn}",
+        "multilevel": f"p-values by adaptive multilevel splitting (gseapy's port of fgsea{floor_text}), FDR by "
+        f"Benjamini-Hochberg across the sets tested together, NES from {drawn}",
         "permutation": f"p-values, GSEA's NES-based FDR and FWER from {drawn}",
     }
     contrasts_by_method: dict[str, list[str]] = {}
