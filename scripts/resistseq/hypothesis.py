@@ -4,7 +4,8 @@ Each hypothesis lists primary evidence, which decides its verdict (combined as `
 ``{at_least: k}``), and supporting evidence, reported with its own result but never deciding. Every
 row and every overall verdict uses the fixed vocabulary in VERDICTS. Thresholds and every other
 default come from the hypotheses file after schema validation (config/schemas/hypotheses.schema.yaml);
-this module holds none. docs/hypotheses.md gives the reasoning.
+this module holds none. docs/hypotheses.md gives the reasoning. scipy.stats is imported by the tests that
+use it: the Snakefile imports this module to check the declaration, and scipy.stats costs ~1 s.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, norm, ttest_ind
 
 from resistseq.errors import WorkflowInputError
 from resistseq.signatures import hedges_g
@@ -249,6 +249,8 @@ def geneset_shift(evidence: Evidence, item: Mapping, thresholds: Mapping) -> dic
 
 
 def gene_change(evidence: Evidence, item: Mapping, thresholds: Mapping) -> dict:
+    from scipy.stats import norm
+
     gene, direction, minimum = item["gene"], item["direction"], item["min_abs_lfc"]
     result = _gene_result(evidence.de, gene)
     if result is None:
@@ -276,6 +278,8 @@ def expression_percentile(de: pd.DataFrame, gene_mean: float) -> float:
 
 def gene_unchanged(evidence: Evidence, item: Mapping, thresholds: Mapping) -> dict:
     """Two one-sided tests (TOST) of |log2FC| < margin with the Wald SE, plus an optional expression floor."""
+    from scipy.stats import norm
+
     gene, margin, floor = item["gene"], item["margin"], item["min_expression_percentile"]
     result = _gene_result(evidence.de, gene)
     if result is None:
@@ -320,6 +324,8 @@ def _group_values(values: pd.Series, evidence: Evidence) -> tuple[np.ndarray, np
 
 def _shift(target: np.ndarray, reference: np.ndarray, what: str, evidence: Evidence, sign: int) -> dict:
     """A per-sample shift row before multiple-testing correction (see ``judge_shifts``)."""
+    from scipy.stats import ttest_ind
+
     if len(target) < 2 or len(reference) < 2:
         return _row(
             "mean difference", np.nan, np.nan, np.nan, f"fewer than 2 samples per group with {what}", NOT_TESTABLE
@@ -379,6 +385,8 @@ KINDS = {
 
 def judge_shifts(rows: list[dict], thresholds: Mapping) -> None:
     """BH-adjust the Welch p-values of all per-sample shift rows of the file together, then give their verdicts."""
+    from scipy.stats import false_discovery_control
+
     shifts = [entry for entry in rows if "sign" in entry and np.isfinite(entry["fdr"])]
     if shifts:
         adjusted = false_discovery_control([entry["fdr"] for entry in shifts], method="bh")
