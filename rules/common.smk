@@ -75,6 +75,7 @@ localrules:
     plot_pca_figures,
     plot_qc_figures,
     plot_geneset_heatmaps,
+    plot_de_diagnostics,
     plot_de_figures,
     plot_ranked_figures,
     plot_main_figure,

@@ -85,13 +85,10 @@ rule plot_geneset_heatmaps:
         "../scripts/plot_geneset_heatmaps.py"
 
 
-rule plot_de_figures:
+rule plot_de_diagnostics:
     input:
         de="results/de/{contrast}/deseq2.tsv",
         dispersions="results/de/{contrast}/dispersions.tsv",
-        vst="results/counts/vst.tsv",
-        normalised="results/counts/normalised_counts.tsv",
-        sheet=config["samples"],
     output:
         **figure_output(
             "{contrast}/dispersions",
@@ -101,18 +98,44 @@ rule plot_de_figures:
             key="dispersions",
         ),
         **figure_output(
-            "{contrast}/top_de_heatmap",
-            caption="../report/top_de_heatmap.rst",
-            category="3. Differential expression",
-            subcategory="{contrast}",
-            key="top_de_heatmap",
-        ),
-        **figure_output(
             "{contrast}/pvalue_histogram",
             caption="../report/pvalue_histogram.rst",
             category="3. Differential expression",
             subcategory="{contrast}",
             key="pvalue_histogram",
+        ),
+        filtering="results/qc/{contrast}/independent_filtering.tsv",
+    log:
+        "logs/figures/{contrast}/plot_de_diagnostics.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_de_diagnostics.tsv"
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        contrast=get_contrast,
+        alpha=config["deseq2"]["alpha"],
+        code=get_code_version("plot_de_diagnostics.py"),
+    script:
+        "../scripts/plot_de_diagnostics.py"
+
+
+rule plot_de_figures:
+    input:
+        de="results/de/{contrast}/deseq2.tsv",
+        vst="results/counts/vst.tsv",
+        normalised="results/counts/normalised_counts.tsv",
+        sheet=config["samples"],
+    output:
+        **figure_output(
+            "{contrast}/top_de_heatmap",
+            caption="../report/top_de_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+            key="top_de_heatmap",
         ),
         **figure_output(
             "{contrast}/gene_counts",
@@ -121,7 +144,6 @@ rule plot_de_figures:
             subcategory="{contrast}",
             key="gene_counts",
         ),
-        filtering="results/qc/{contrast}/independent_filtering.tsv",
     log:
         "logs/figures/{contrast}/plot_de_figures.log",
     benchmark:

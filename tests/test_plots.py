@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,6 +112,32 @@ def test_saved_figures_are_byte_identical(tmp_path, vst, samples):
     assert outputs[0] == outputs[1]
     assert b"CreationDate" not in outputs[0][0]
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_pdf_embeds_truetype_subsets_without_layout_tables(vst, samples, tmp_path):
+    """Journals reject Type 3 fonts: the text is a Type 42 (TrueType) subset holding the drawn glyphs, and
+    the layout tables that only cost time to subset are gone from it."""
+    import io
+    import zlib
+
+    from fontTools.ttLib import TTFont
+
+    annotation = pd.DataFrame({"gene_id": vst.index, "gene_name": vst.index})
+    figure = plot_marker_heatmap(vst, annotation, samples, "condition", ["parental", "resistant"], {"g": ["g1"]})
+    pdf, png = tmp_path / "f.pdf", tmp_path / "f.png"
+    save_figure(figure, pdf, png)
+    data = pdf.read_bytes()
+    assert b"/Subtype /Type3" not in data
+    assert b"/FontFile2" in data
+    fonts = []
+    for stream in re.findall(rb"/Length1 \d+ .*?>>\s*stream\r?\n(.*?)endstream", data, flags=re.S):
+        fonts.append(TTFont(io.BytesIO(zlib.decompress(stream))))
+    assert fonts
+    for font in fonts:
+        assert not {"GSUB", "GPOS", "GDEF", "MATH"} & set(font.keys())
+        assert {"glyf", "cmap", "hmtx"} <= set(font.keys())
+        # A subset: far fewer glyphs than DejaVu Sans' ~6,000, but the drawn ones ("g1" needs g and 1).
+        assert 3 < len(font.getGlyphOrder()) < 200
 
 
 def test_marker_heatmap_without_any_marker_in_the_data(vst, samples):
