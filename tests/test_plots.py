@@ -194,3 +194,28 @@ def test_dense_volcano_and_ma_are_byte_identical_with_labels_apart(tmp_path):
             save_figure(figure, *paths)
             outputs.append([path.read_bytes() for path in paths])
         assert outputs[0] == outputs[1]
+
+
+def test_running_score_corners_redraw_the_whole_curve():
+    """gseapy's running score on 2,000 genes: the polyline through the kept rows passes through every
+    position's score, every hit is kept, and two rows per hit at most remain."""
+    from resistseq.gsea import run_prerank, running_scores
+    from resistseq.plots import running_score_corners
+
+    rng = np.random.default_rng(3)
+    genes = [f"G{i:04d}" for i in range(2000)]
+    scores = pd.Series(rng.normal(size=2000), index=genes)
+    scores.iloc[:30] += 2.5
+    scores.iloc[500:520] = 0.0  # ties at zero: hits of weight 0 in a row
+    ranking = scores.sort_values(ascending=False, kind="mergesort")
+    sets = {"UP": genes[:30], "SPREAD": genes[::40], "ZEROS": genes[500:520] + genes[1000:1005]}
+    running = running_scores(run_prerank(ranking, sets, seed=1, permutations=50), ranking, list(sets))
+    for term, curve in running.groupby("term"):
+        kept = running_score_corners(curve)
+        redrawn = np.interp(curve["position"], kept["position"], kept["running_es"])
+        np.testing.assert_allclose(redrawn, curve["running_es"], rtol=0, atol=1e-12, err_msg=term)
+        assert kept["hit"].sum() == curve["hit"].sum()
+        assert len(kept) <= 2 * curve["hit"].sum() + 2 < len(curve) / 10
+    # Any polyline: the kept rows are the ends and the points off their neighbours' line.
+    zigzag = pd.DataFrame({"position": [0, 1, 2, 3, 5], "running_es": [0.0, 1.0, 2.0, 0.0, -4.0], "hit": False})
+    assert running_score_corners(zigzag)["position"].tolist() == [0, 2, 5]

@@ -362,8 +362,25 @@ def plot_running_scores(running: pd.DataFrame, gsea: pd.DataFrame, terms: Sequen
     return figure
 
 
+def running_score_corners(data: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one set's running score that its curve needs: the ends, every hit, and each point where the
+    curve bends. Between hits the score falls by the same step at every gene, so the polyline through these
+    rows is the whole curve: at 60,000 genes a few hundred points instead of 60,000 to draw and to record."""
+    x = data["position"].to_numpy(dtype=float)
+    y = data["running_es"].to_numpy(dtype=float)
+    keep = data["hit"].to_numpy(dtype=bool).copy()
+    keep[[0, -1] if len(keep) else []] = True
+    if len(y) > 2:
+        turn = (x[1:-1] - x[:-2]) * (y[2:] - y[1:-1]) - (x[2:] - x[1:-1]) * (y[1:-1] - y[:-2])
+        # Rounding in the cumulative sum leaves ~1e-16 of the scale; a bend is at least one gene's step.
+        with np.errstate(invalid="ignore"):
+            keep[1:-1] |= ~(np.abs(turn) <= 1e-9 * np.nanmax(np.abs(y), initial=0.0))
+    return data[keep]
+
+
 def draw_running_score(axis, data: pd.DataFrame, term: str, row: pd.Series) -> None:
     """One set's running enrichment score over the ranking, with a tick per gene of the set."""
+    data = running_score_corners(data)
     axis.plot(data["position"], data["running_es"], color=OKABE_ITO[2], linewidth=1)
     axis.axhline(0, color="#666666", linewidth=0.5)
     low, high = data["running_es"].min(), data["running_es"].max()
