@@ -80,7 +80,7 @@ localrules:
     plot_ranked_figures,
     plot_main_figure,
     plot_signature_scores,
-    plot_pam50,
+    plot_subtype_figures,
     compare_contrasts,
     plot_overlap,
     write_interactive_de_pages,

@@ -57,13 +57,6 @@ rule plot_geneset_heatmaps:
         sheet=config["samples"],
         genesets=get_geneset_files(),
     output:
-        **figure_output(
-            "marker_heatmap",
-            caption="../report/marker_heatmap.rst",
-            category="3. Differential expression",
-            subcategory="Gene sets",
-            key="marker_heatmap",
-        ),
         **get_geneset_heatmap_outputs(),
     log:
         "logs/figures/plot_geneset_heatmaps.log",
@@ -77,7 +70,6 @@ rule plot_geneset_heatmaps:
         runtime=10,
     params:
         groups=get_group_levels(),
-        marker_genes=config["figures"]["marker_genes"],
         geneset_labels=get_geneset_labels(),
         plot_sets=config["enrichment"]["plot_sets"],
         code=get_code_version("plot_geneset_heatmaps.py"),
