@@ -57,13 +57,6 @@ rule plot_geneset_heatmaps:
         sheet=config["samples"],
         genesets=get_geneset_files(),
     output:
-        **figure_output(
-            "marker_heatmap",
-            caption="../report/marker_heatmap.rst",
-            category="3. Differential expression",
-            subcategory="Gene sets",
-            key="marker_heatmap",
-        ),
         **get_geneset_heatmap_outputs(),
     log:
         "logs/figures/plot_geneset_heatmaps.log",
@@ -77,7 +70,6 @@ rule plot_geneset_heatmaps:
         runtime=10,
     params:
         groups=get_group_levels(),
-        marker_genes=config["figures"]["marker_genes"],
         geneset_labels=get_geneset_labels(),
         plot_sets=config["enrichment"]["plot_sets"],
         code=get_code_version("plot_geneset_heatmaps.py"),
@@ -85,13 +77,10 @@ rule plot_geneset_heatmaps:
         "../scripts/plot_geneset_heatmaps.py"
 
 
-rule plot_de_figures:
+rule plot_de_diagnostics:
     input:
         de="results/de/{contrast}/deseq2.tsv",
         dispersions="results/de/{contrast}/dispersions.tsv",
-        vst="results/counts/vst.tsv",
-        normalised="results/counts/normalised_counts.tsv",
-        sheet=config["samples"],
     output:
         **figure_output(
             "{contrast}/dispersions",
@@ -101,18 +90,44 @@ rule plot_de_figures:
             key="dispersions",
         ),
         **figure_output(
-            "{contrast}/top_de_heatmap",
-            caption="../report/top_de_heatmap.rst",
-            category="3. Differential expression",
-            subcategory="{contrast}",
-            key="top_de_heatmap",
-        ),
-        **figure_output(
             "{contrast}/pvalue_histogram",
             caption="../report/pvalue_histogram.rst",
             category="3. Differential expression",
             subcategory="{contrast}",
             key="pvalue_histogram",
+        ),
+        filtering="results/qc/{contrast}/independent_filtering.tsv",
+    log:
+        "logs/figures/{contrast}/plot_de_diagnostics.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_de_diagnostics.tsv"
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        contrast=get_contrast,
+        alpha=config["deseq2"]["alpha"],
+        code=get_code_version("plot_de_diagnostics.py"),
+    script:
+        "../scripts/plot_de_diagnostics.py"
+
+
+rule plot_de_figures:
+    input:
+        de="results/de/{contrast}/deseq2.tsv",
+        vst="results/counts/vst.tsv",
+        normalised="results/counts/normalised_counts.tsv",
+        sheet=config["samples"],
+    output:
+        **figure_output(
+            "{contrast}/top_de_heatmap",
+            caption="../report/top_de_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+            key="top_de_heatmap",
         ),
         **figure_output(
             "{contrast}/gene_counts",
@@ -121,7 +136,6 @@ rule plot_de_figures:
             subcategory="{contrast}",
             key="gene_counts",
         ),
-        filtering="results/qc/{contrast}/independent_filtering.tsv",
     log:
         "logs/figures/{contrast}/plot_de_figures.log",
     benchmark:

@@ -26,28 +26,31 @@ rule plot_signature_scores:
         "../scripts/plot_signature_scores.py"
 
 
-rule plot_pam50:
+rule plot_subtype_figures:
     input:
         pam50="results/subtype/pam50.tsv",
+        vst="results/counts/vst.tsv",
+        annotation="results/counts/gene_annotation.tsv",
+        sheet=config["samples"],
     output:
-        pdf="results/figures/pam50.pdf",
-        svg=report(
-            "results/figures/pam50.svg",
+        **figure_output(
+            "pam50",
             caption="../report/pam50.rst",
             category="1. Hypothesis",
             subcategory="Subtype",
+            key="pam50",
         ),
-        png="results/figures/pam50.png",
-        source_data=report(
-            "results/figures/pam50.source_data.tsv",
-            caption="../report/source_data.rst",
-            category="1. Hypothesis",
-            subcategory="Subtype",
+        **figure_output(
+            "marker_heatmap",
+            caption="../report/marker_heatmap.rst",
+            category="3. Differential expression",
+            subcategory="Gene sets",
+            key="marker_heatmap",
         ),
     log:
-        "logs/figures/plot_pam50.log",
+        "logs/figures/plot_subtype_figures.log",
     benchmark:
-        "benchmarks/figures/plot_pam50.tsv"
+        "benchmarks/figures/plot_subtype_figures.tsv"
     conda:
         "../envs/figures.yaml"
     threads: 1
@@ -56,6 +59,7 @@ rule plot_pam50:
         runtime=10,
     params:
         groups=get_group_levels(),
-        code=get_code_version("plot_pam50.py"),
+        marker_genes=config["figures"]["marker_genes"],
+        code=get_code_version("plot_subtype_figures.py"),
     script:
-        "../scripts/plot_pam50.py"
+        "../scripts/plot_subtype_figures.py"

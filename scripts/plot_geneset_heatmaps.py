@@ -1,5 +1,4 @@
-"""Rule plot_geneset_heatmaps: VST z-scores of the marker genes, and of the genes of each set in
-enrichment.plot_sets, one figure each."""
+"""Rule plot_geneset_heatmaps: VST z-scores of the genes of each set in enrichment.plot_sets, one figure each."""
 
 from resistseq.runtime import run_rule
 
@@ -7,21 +6,13 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     from resistseq.de_figures import plot_geneset_heatmap
     from resistseq.genesets import read_gene_sets
-    from resistseq.plots import figure_paths, plot_marker_heatmap, save_figure
+    from resistseq.plots import figure_paths, save_figure
     from resistseq.tables import indexed_sample_sheet, read_annotation, read_gene_matrix
 
     vst = read_gene_matrix(snakemake.input.vst)
     annotation = read_annotation(snakemake.input.annotation)
     samples = indexed_sample_sheet(snakemake.input.sheet)
     groups = snakemake.params.groups
-    marker_genes = snakemake.params.marker_genes
-    known = set(annotation["gene_name"])
-    missing = [gene for genes in marker_genes.values() for gene in genes if gene not in known]
-    if missing:
-        logger.warning("marker genes not in the data: %s", ", ".join(missing))
-    figure = plot_marker_heatmap(vst, annotation, samples, groups["variable"], groups["levels"], marker_genes)
-    save_figure(figure, *figure_paths(snakemake.output, "marker_heatmap"))
-
     sets, sources = read_gene_sets(
         snakemake.input.genesets,
         snakemake.params.geneset_labels,

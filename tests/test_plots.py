@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,6 +114,32 @@ def test_saved_figures_are_byte_identical(tmp_path, vst, samples):
     assert not list(tmp_path.glob(".*partial"))
 
 
+def test_pdf_embeds_truetype_subsets_without_layout_tables(vst, samples, tmp_path):
+    """Journals reject Type 3 fonts: the text is a Type 42 (TrueType) subset holding the drawn glyphs, and
+    the layout tables that only cost time to subset are gone from it."""
+    import io
+    import zlib
+
+    from fontTools.ttLib import TTFont
+
+    annotation = pd.DataFrame({"gene_id": vst.index, "gene_name": vst.index})
+    figure = plot_marker_heatmap(vst, annotation, samples, "condition", ["parental", "resistant"], {"g": ["g1"]})
+    pdf, png = tmp_path / "f.pdf", tmp_path / "f.png"
+    save_figure(figure, pdf, png)
+    data = pdf.read_bytes()
+    assert b"/Subtype /Type3" not in data
+    assert b"/FontFile2" in data
+    fonts = []
+    for stream in re.findall(rb"/Length1 \d+ .*?>>\s*stream\r?\n(.*?)endstream", data, flags=re.S):
+        fonts.append(TTFont(io.BytesIO(zlib.decompress(stream))))
+    assert fonts
+    for font in fonts:
+        assert not {"GSUB", "GPOS", "GDEF", "MATH"} & set(font.keys())
+        assert {"glyf", "cmap", "hmtx"} <= set(font.keys())
+        # A subset: far fewer glyphs than DejaVu Sans' ~6,000, but the drawn ones ("g1" needs g and 1).
+        assert 3 < len(font.getGlyphOrder()) < 200
+
+
 def test_marker_heatmap_without_any_marker_in_the_data(vst, samples):
     annotation = pd.DataFrame({"gene_id": vst.index, "gene_name": vst.index})
     figure = plot_marker_heatmap(vst, annotation, samples, "condition", ["parental", "resistant"], {"g": ["ERBB2"]})
@@ -166,3 +194,28 @@ def test_dense_volcano_and_ma_are_byte_identical_with_labels_apart(tmp_path):
             save_figure(figure, *paths)
             outputs.append([path.read_bytes() for path in paths])
         assert outputs[0] == outputs[1]
+
+
+def test_running_score_corners_redraw_the_whole_curve():
+    """gseapy's running score on 2,000 genes: the polyline through the kept rows passes through every
+    position's score, every hit is kept, and two rows per hit at most remain."""
+    from resistseq.gsea import run_prerank, running_scores
+    from resistseq.plots import running_score_corners
+
+    rng = np.random.default_rng(3)
+    genes = [f"G{i:04d}" for i in range(2000)]
+    scores = pd.Series(rng.normal(size=2000), index=genes)
+    scores.iloc[:30] += 2.5
+    scores.iloc[500:520] = 0.0  # ties at zero: hits of weight 0 in a row
+    ranking = scores.sort_values(ascending=False, kind="mergesort")
+    sets = {"UP": genes[:30], "SPREAD": genes[::40], "ZEROS": genes[500:520] + genes[1000:1005]}
+    running = running_scores(run_prerank(ranking, sets, seed=1, permutations=50), ranking, list(sets))
+    for term, curve in running.groupby("term"):
+        kept = running_score_corners(curve)
+        redrawn = np.interp(curve["position"], kept["position"], kept["running_es"])
+        np.testing.assert_allclose(redrawn, curve["running_es"], rtol=0, atol=1e-12, err_msg=term)
+        assert kept["hit"].sum() == curve["hit"].sum()
+        assert len(kept) <= 2 * curve["hit"].sum() + 2 < len(curve) / 10
+    # Any polyline: the kept rows are the ends and the points off their neighbours' line.
+    zigzag = pd.DataFrame({"position": [0, 1, 2, 3, 5], "running_es": [0.0, 1.0, 2.0, 0.0, -4.0], "hit": False})
+    assert running_score_corners(zigzag)["position"].tolist() == [0, 2, 5]
