@@ -35,50 +35,26 @@ class Ranking:
     dropped_missing: int = 0
 
 
-def ascending_key(values: np.ndarray) -> np.ndarray:
-    """Integer ranks of ``values`` that order them as pandas' multi-column ``sort_values`` does (ascending,
-    equal values equal, missing last), for ``np.lexsort``. Strings are ranked by code point through numpy's
-    StringDType, in C; anything else takes the codes pandas itself sorts on (its ordered Categorical). pandas
-    hashes strings as C strings, so "A" and "A\\x00" share a code: strings with a NUL take its way too."""
-    if pd.api.types.infer_dtype(values, skipna=False) == "string" and "\x00" not in "".join(values):
-        keys = np.asarray(values, dtype=object).astype(np.dtypes.StringDType())
-        order = np.argsort(keys, kind="stable")
-        ranks = np.empty(len(keys), dtype=np.intp)
-        ranks[order] = np.concatenate(([0], np.cumsum(keys[order][1:] != keys[order][:-1])))
-        return ranks
-    codes = pd.Categorical(values, ordered=True).codes
-    return np.where(codes == -1, codes.max(initial=-1) + 1, codes)
-
-
 def rank_genes(results: pd.DataFrame, statistic: str = "stat") -> Ranking:
     """Rank genes by symbol on ``statistic``; duplicate symbols keep the largest |statistic|.
 
     Ties in |statistic| between duplicates go to the smaller gene_id, and ties in
     the ranking are ordered by symbol, so the ranking never depends on row order.
-    (numpy's stable lexsort on the keys pandas' sort_values would use: the same order, far cheaper
-    on 60,000 string keys; tests/test_gsea.py holds the pandas definition it is checked against.)
     """
+    from resistseq.ordering import sort_order
+
     table = results[["gene_id", "gene_name", statistic]].copy()
     table["gene_name"] = table["gene_name"].fillna(table["gene_id"]).astype(str)
     values = table[statistic].astype(float).to_numpy()
     usable = np.flatnonzero(np.isfinite(values))
     values = values[usable]
     symbols = table["gene_name"].to_numpy()[usable]
-    # By symbol, then |statistic| largest first, then gene_id: the first row of each symbol is kept.
-    names, magnitudes = ascending_key(symbols), -np.abs(values)
-    by_symbol = np.lexsort((magnitudes, names))
-    tie = (np.diff(names[by_symbol]) == 0) & (np.diff(magnitudes[by_symbol]) == 0)
-    if tie.any():
-        # gene_id decides only within ties, so only tied rows pay for ranking their (string) IDs.
-        tied = by_symbol[np.append(tie, False) | np.insert(tie, 0, False)]
-        ids = np.zeros(len(usable), dtype=np.intp)
-        ids[tied] = ascending_key(table["gene_id"].to_numpy()[usable[tied]])
-        by_symbol = np.lexsort((ids, magnitudes, names))
+    gene_ids = table["gene_id"].to_numpy()[usable]
+    by_symbol = sort_order([symbols, np.abs(values), gene_ids], [True, False, True])
     duplicated = pd.Series(symbols[by_symbol]).duplicated(keep="first").to_numpy()
-    kept = by_symbol[~duplicated]
-    # Largest statistic first; a stable sort leaves ties in symbol order.
-    kept = kept[np.argsort(-values[kept], kind="stable")]
     collapsed = table.iloc[usable[by_symbol[duplicated]]][["gene_name", "gene_id", statistic]].reset_index(drop=True)
+    kept = by_symbol[~duplicated]
+    kept = kept[sort_order([values[kept], symbols[kept]], [False, True])]
     scores = pd.Series(values[kept], index=pd.Index(symbols[kept], name="gene_name", dtype=object))
     return Ranking(scores=scores, collapsed=collapsed, dropped_missing=len(table) - len(usable))
 
