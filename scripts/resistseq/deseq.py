@@ -341,10 +341,11 @@ def gene_names(gene_ids: pd.Series, annotation: pd.DataFrame | None) -> pd.Serie
 
 
 def sort_results(results: pd.DataFrame) -> pd.DataFrame:
-    """By padj, then p-value, then gene ID; NA last. Deterministic."""
-    return results.sort_values(["padj", "pvalue", "gene_id"], na_position="last", kind="mergesort").reset_index(
-        drop=True
-    )
+    """By padj, then p-value, then gene ID; NA last. Deterministic (``sort_values`` order, through numpy)."""
+    from resistseq.ordering import sort_order
+
+    order = sort_order([results["padj"], results["pvalue"], results["gene_id"]], [True, True, True])
+    return results.iloc[order].reset_index(drop=True)
 
 
 @dataclass

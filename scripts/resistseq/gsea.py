@@ -41,18 +41,22 @@ def rank_genes(results: pd.DataFrame, statistic: str = "stat") -> Ranking:
     Ties in |statistic| between duplicates go to the smaller gene_id, and ties in
     the ranking are ordered by symbol, so the ranking never depends on row order.
     """
+    from resistseq.ordering import sort_order
+
     table = results[["gene_id", "gene_name", statistic]].copy()
     table["gene_name"] = table["gene_name"].fillna(table["gene_id"]).astype(str)
-    usable = table[np.isfinite(table[statistic].astype(float))].copy()
-    dropped_missing = len(table) - len(usable)
-    usable["magnitude"] = usable[statistic].abs()
-    usable = usable.sort_values(["gene_name", "magnitude", "gene_id"], ascending=[True, False, True], kind="mergesort")
-    duplicated = usable["gene_name"].duplicated(keep="first")
-    collapsed = usable[duplicated][["gene_name", "gene_id", statistic]].reset_index(drop=True)
-    kept = usable[~duplicated]
-    kept = kept.sort_values([statistic, "gene_name"], ascending=[False, True], kind="mergesort")
-    scores = pd.Series(kept[statistic].to_numpy(dtype=float), index=pd.Index(kept["gene_name"], name="gene_name"))
-    return Ranking(scores=scores, collapsed=collapsed, dropped_missing=dropped_missing)
+    values = table[statistic].astype(float).to_numpy()
+    usable = np.flatnonzero(np.isfinite(values))
+    values = values[usable]
+    symbols = table["gene_name"].to_numpy()[usable]
+    gene_ids = table["gene_id"].to_numpy()[usable]
+    by_symbol = sort_order([symbols, np.abs(values), gene_ids], [True, False, True])
+    duplicated = pd.Series(symbols[by_symbol]).duplicated(keep="first").to_numpy()
+    collapsed = table.iloc[usable[by_symbol[duplicated]]][["gene_name", "gene_id", statistic]].reset_index(drop=True)
+    kept = by_symbol[~duplicated]
+    kept = kept[sort_order([values[kept], symbols[kept]], [False, True])]
+    scores = pd.Series(values[kept], index=pd.Index(symbols[kept], name="gene_name", dtype=object))
+    return Ranking(scores=scores, collapsed=collapsed, dropped_missing=len(table) - len(usable))
 
 
 def sets_to_test(
@@ -108,7 +112,8 @@ def run_prerank(
             "No gene set has enough genes in the data to be tested. Check that the gene sets use "
             "the same gene symbols as the annotation, or lower enrichment.min_size."
         )
-    sizes = [len(set(genes) & set(ranking.index)) for genes in gene_sets.values()]
+    ranked = set(ranking.index)
+    sizes = [len(ranked.intersection(genes)) for genes in gene_sets.values()]
     arguments = dict(
         rnk=ranking,
         gene_sets=dict(gene_sets),
