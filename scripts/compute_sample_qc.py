@@ -4,8 +4,8 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    from resistseq.qc import flag_outliers, library_stats, sample_distances
     from resistseq.runtime import write_table
+    from resistseq.sample_qc import flag_outliers, library_stats, sample_distances
     from resistseq.tables import indexed_sample_sheet, read_gene_matrix
 
     counts = read_gene_matrix(snakemake.input.counts)

@@ -17,7 +17,7 @@ from resistseq.gsea import GSEA_COLUMNS, RUNNING_COLUMNS, gsea_table, running_sc
 from resistseq.methods import MethodsInputs, gsea_outcome, methods_markdown
 from resistseq.ora import ORA_COLUMNS, ora_table
 from resistseq.plots import plot_ma, plot_running_scores, plot_volcano, significance_summary
-from resistseq.qc import flag_outliers, sample_distances
+from resistseq.sample_qc import flag_outliers, sample_distances
 from resistseq.signature_figures import plot_main_figure, plot_signature_scores
 from resistseq.signatures import SCORE_COLUMNS, signature_scores
 

@@ -17,15 +17,13 @@ from resistseq.de_figures import (
 )
 from resistseq.plots import plot_running_scores, plot_volcano, save_figure, source_data
 from resistseq.qc import (
-    flag_outliers,
-    library_stats,
     plot_count_distributions,
     plot_dispersions,
     plot_library_sizes,
     plot_sample_distances,
     plot_size_factors,
-    sample_distances,
 )
+from resistseq.sample_qc import flag_outliers, library_stats, sample_distances
 from resistseq.signature_figures import (
     panel_letters,
     plot_main_figure,
@@ -438,3 +436,20 @@ def test_figures_with_nothing_to_draw_write_a_header_only_source_table(tmp_path,
         saves(figure, tmp_path, name)
         table = source_table(tmp_path, name)
         assert table.empty and len(table.columns) >= 3, name
+
+
+def test_the_qc_step_imports_no_plotting_library():
+    """compute_sample_qc runs on every study; matplotlib and pyplot would add half a second to it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    code = (
+        f"import sys; sys.path.insert(0, {str(scripts)!r})\n"
+        "import resistseq.sample_qc, resistseq.runtime, resistseq.tables\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'matplotlib'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
