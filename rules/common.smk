@@ -82,6 +82,7 @@ localrules:
     plot_pam50,
     compare_contrasts,
     plot_overlap,
+    write_vega_bundle,
     write_interactive_de_pages,
     plot_interactive_pca,
 

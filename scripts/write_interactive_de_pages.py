@@ -12,7 +12,7 @@ def main(snakemake, logger):
         gsea_table_page,
         ma_spec,
         plot_page,
-        vega_javascript,
+        read_vega_bundle,
         volcano_spec,
         write_page,
     )
@@ -23,7 +23,7 @@ def main(snakemake, logger):
     label_genes = snakemake.params.label_genes
     results = read_gene_table(snakemake.input.de)
     gsea = read_enrichment_table(snakemake.input.gsea)
-    javascript = vega_javascript()
+    javascript = read_vega_bundle(snakemake.input.javascript)
     volcano, tested = gene_points(results, alpha, lfc_threshold, label_genes, "log2FoldChange", "neg_log10_pvalue")
     ma, _ = gene_points(results, alpha, lfc_threshold, label_genes, "baseMean", "log2FoldChange")
     pages = {

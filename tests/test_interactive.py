@@ -192,11 +192,18 @@ def test_plot_page_is_offline_and_escapes_script_ends():
     assert EXTERNAL_RESOURCE.search(page) is None
 
 
-def test_vega_bundle_is_offline():
-    from resistseq.interactive import vega_javascript
+def test_vega_bundle_is_offline_and_its_file_reads_back_exactly(tmp_path):
+    """Rule write_vega_bundle builds the bundle once per run and the pages read the file: it must give back a
+    fresh vl-convert call's text exactly (the bundle has non-ASCII characters, so the encoding matters)."""
+    from resistseq.interactive import read_vega_bundle, vega_javascript, write_vega_bundle
 
+    path = tmp_path / "results" / "vega_bundle.js"
+    size = write_vega_bundle(path)
     javascript = vega_javascript()
     assert "vegaEmbed" in javascript and EXTERNAL_RESOURCE.search(f"<script>{javascript}</script>") is None
+    assert not javascript.isascii() and size == path.stat().st_size == len(javascript.encode("utf-8"))
+    assert read_vega_bundle(path) == javascript
+    assert [item.name for item in path.parent.iterdir()] == ["vega_bundle.js"]  # no partial file left
 
 
 def test_pca_spec_shows_the_sheet_columns_and_scores():

@@ -144,10 +144,29 @@ def gsea_table_page(gsea: pd.DataFrame, contrast: str) -> str:
 
 
 def vega_javascript() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script that defines ``vegaEmbed`` (from vl-convert)."""
+    """Vega, Vega-Lite and Vega-Embed as one script that defines ``vegaEmbed`` (from vl-convert).
+
+    vl-convert builds it anew on every call (about 1.3 s of CPU), so the workflow calls this once per run
+    (rule write_vega_bundle) and the pages read the file: :func:`write_vega_bundle`, :func:`read_vega_bundle`.
+    """
     import vl_convert
 
     return vl_convert.javascript_bundle()
+
+
+def write_vega_bundle(path: str | Path) -> int:
+    """Write :func:`vega_javascript` to ``path`` as UTF-8, atomically; the number of bytes written."""
+    from resistseq.runtime import atomic_path
+
+    data = vega_javascript().encode("utf-8")
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+    return len(data)
+
+
+def read_vega_bundle(path: str | Path) -> str:
+    """The script :func:`write_vega_bundle` wrote, character for character (no newline translation)."""
+    return Path(path).read_bytes().decode("utf-8")
 
 
 def plot_page(title: str, note: str, spec: Mapping, javascript: str) -> str:
