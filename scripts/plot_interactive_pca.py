@@ -6,8 +6,9 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     from resistseq.contrasts import design_variables
     from resistseq.figure_data import PCA_GENES, pca
-    from resistseq.interactive import pca_spec, plot_page, read_vega_bundle, write_page
+    from resistseq.interactive import pca_spec, plot_page, write_page
     from resistseq.tables import indexed_sample_sheet, read_gene_matrix
+    from resistseq.vega import read_vega_bundle
 
     vst = read_gene_matrix(snakemake.input.vst)
     samples = indexed_sample_sheet(snakemake.input.sheet)

@@ -12,11 +12,11 @@ def main(snakemake, logger):
         gsea_table_page,
         ma_spec,
         plot_page,
-        read_vega_bundle,
         volcano_spec,
         write_page,
     )
     from resistseq.tables import read_enrichment_table, read_gene_table
+    from resistseq.vega import read_vega_bundle
 
     contrast = snakemake.wildcards.contrast
     alpha, lfc_threshold = snakemake.params.alpha, snakemake.params.lfc_threshold

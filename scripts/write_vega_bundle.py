@@ -5,7 +5,7 @@ from resistseq.runtime import run_rule
 
 
 def main(snakemake, logger):
-    from resistseq.interactive import write_vega_bundle
+    from resistseq.vega import write_vega_bundle
 
     size = write_vega_bundle(snakemake.output.javascript)
     logger.info("%s: %d bytes", snakemake.output.javascript, size)

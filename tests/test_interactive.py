@@ -196,7 +196,7 @@ def test_plot_page_is_offline_and_escapes_script_ends():
 def test_vega_bundle_is_offline_and_its_file_reads_back_exactly(tmp_path):
     """Rule write_vega_bundle builds the bundle once per run and the pages read the file: it must give back a
     fresh vl-convert call's text exactly (the bundle has non-ASCII characters, so the encoding matters)."""
-    from resistseq.interactive import read_vega_bundle, vega_javascript, write_vega_bundle
+    from resistseq.vega import read_vega_bundle, vega_javascript, write_vega_bundle
 
     path = tmp_path / "results" / "vega_bundle.js"
     size = write_vega_bundle(path)

@@ -2,7 +2,7 @@
 
 Tables are DataTables through itables (search, sort, SearchBuilder filters, paging, CSV/Excel
 export); plots are Vega-Lite specs rendered by the Vega, Vega-Lite and Vega-Embed bundle of
-vl-convert (tooltips, zoom and pan). Neither page loads anything from the network, so the
+vl-convert (``resistseq.vega``; tooltips, zoom and pan). Neither page loads anything from the network, so the
 Snakemake report that embeds them works on an air-gapped cluster.
 """
 
@@ -179,34 +179,8 @@ def gsea_table_page(gsea: pd.DataFrame, contrast: str) -> str:
 # --- plots ----------------------------------------------------------------------------------
 
 
-def vega_javascript() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script that defines ``vegaEmbed`` (from vl-convert).
-
-    vl-convert builds it anew on every call (about 1.3 s of CPU), so the workflow calls this once per run
-    (rule write_vega_bundle) and the pages read the file: :func:`write_vega_bundle`, :func:`read_vega_bundle`.
-    """
-    import vl_convert
-
-    return vl_convert.javascript_bundle()
-
-
-def write_vega_bundle(path: str | Path) -> int:
-    """Write :func:`vega_javascript` to ``path`` as UTF-8, atomically; the number of bytes written."""
-    from resistseq.runtime import atomic_path
-
-    data = vega_javascript().encode("utf-8")
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(data)
-    return len(data)
-
-
-def read_vega_bundle(path: str | Path) -> str:
-    """The script :func:`write_vega_bundle` wrote, character for character (no newline translation)."""
-    return Path(path).read_bytes().decode("utf-8")
-
-
 def plot_page(title: str, note: str, spec: Mapping, javascript: str) -> str:
-    """A page that draws the Vega-Lite ``spec`` with the inline ``javascript`` bundle."""
+    """A page that draws the Vega-Lite ``spec`` with the inline ``javascript`` bundle (``resistseq.vega``)."""
     # '</' inside a script would end it early; JSON allows the escaped form.
     spec_json = json.dumps(spec, sort_keys=True, allow_nan=False).replace("</", "<\\/")
     body = (
