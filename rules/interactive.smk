@@ -2,11 +2,11 @@
 
 
 # vl-convert builds its Vega bundle anew on every call (about 1.3 s of CPU), the same bytes for a given version:
-# one job per run builds it for every plot page. temp(): it is not a result (each page carries a copy), so it is
-# removed once the pages are written, and rebuilt only when a page job reruns.
+# one job builds it for every plot page. Not temp(): rebuilding a deleted bundle for one page job would make it
+# newer than every other page and rerun them all (ancient() does not help with a missing file).
 rule write_vega_bundle:
     output:
-        javascript=temp("results/interactive/vega_bundle.js"),
+        javascript="results/interactive/vega_bundle.js",
     log:
         "logs/interactive/write_vega_bundle.log",
     benchmark:
