@@ -83,6 +83,7 @@ localrules:
     plot_subtype_figures,
     compare_contrasts,
     plot_overlap,
+    write_vega_bundle,
     write_interactive_de_pages,
     plot_interactive_pca,
 

@@ -6,8 +6,9 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     from resistseq.contrasts import design_variables
     from resistseq.figure_data import PCA_GENES, pca
-    from resistseq.interactive import pca_spec, plot_page, vega_javascript, write_page
+    from resistseq.interactive import pca_spec, plot_page, write_page
     from resistseq.tables import indexed_sample_sheet, read_gene_matrix
+    from resistseq.vega import read_vega_bundle
 
     vst = read_gene_matrix(snakemake.input.vst)
     samples = indexed_sample_sheet(snakemake.input.sheet)
@@ -28,7 +29,8 @@ def main(snakemake, logger):
         "Interactive PCA of the VST counts (the same PCA as the static figure). Hover a sample for its "
         "sheet columns and scores on PC1 to PC3; drag to pan, scroll to zoom, double-click to reset."
     )
-    write_page(snakemake.output.html, plot_page("PCA of the samples", note, spec, vega_javascript()), logger)
+    javascript = read_vega_bundle(snakemake.input.javascript)
+    write_page(snakemake.output.html, plot_page("PCA of the samples", note, spec, javascript), logger)
     logger.info("PCA of %d samples on %d genes", len(scores), top)
 
 

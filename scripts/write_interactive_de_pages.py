@@ -12,18 +12,18 @@ def main(snakemake, logger):
         gsea_table_page,
         ma_spec,
         plot_page,
-        vega_javascript,
         volcano_spec,
         write_page,
     )
     from resistseq.tables import read_enrichment_table, read_gene_table
+    from resistseq.vega import read_vega_bundle
 
     contrast = snakemake.wildcards.contrast
     alpha, lfc_threshold = snakemake.params.alpha, snakemake.params.lfc_threshold
     label_genes = snakemake.params.label_genes
     results = read_gene_table(snakemake.input.de)
     gsea = read_enrichment_table(snakemake.input.gsea)
-    javascript = vega_javascript()
+    javascript = read_vega_bundle(snakemake.input.javascript)
     volcano, tested = gene_points(results, alpha, lfc_threshold, label_genes, "log2FoldChange", "neg_log10_pvalue")
     ma, _ = gene_points(results, alpha, lfc_threshold, label_genes, "baseMean", "log2FoldChange")
     pages = {

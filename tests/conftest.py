@@ -98,7 +98,7 @@ EXAMPLE_JOBS = {
     "plot_pca_figures": 1, "plot_qc_figures": 1, "plot_geneset_heatmaps": 1, "plot_de_diagnostics": 1,
     "plot_de_figures": 1,
     "plot_ranked_figures": 1, "plot_main_figure": 1, "plot_signature_scores": 1, "plot_subtype_figures": 1,
-    "write_interactive_de_pages": 1, "plot_interactive_pca": 1, "all": 1,
+    "write_vega_bundle": 1, "write_interactive_de_pages": 1, "plot_interactive_pca": 1, "all": 1,
 }
 CLUSTER_RULES = [
     "import_quantifications",
@@ -110,5 +110,6 @@ CLUSTER_RULES = [
 ]
 LOCAL_RULES = sorted(set(EXAMPLE_JOBS) - set(CLUSTER_RULES))
 # Files under results/ after an example run, provenance.json aside: 24 figures x 3 formats and their
-# source data, 28 tables (the hypothesis audit and the DE run summary among them) and 5 interactive pages.
-EXAMPLE_RESULT_FILES = 129
+# source data, 28 tables (the hypothesis audit and the DE run summary among them), 5 interactive pages and
+# the Vega bundle they embed.
+EXAMPLE_RESULT_FILES = 130

@@ -33,6 +33,7 @@ from resistseq.interactive import (
     pca_spec,
     plot_page,
     rounded,
+    significant,
     thin,
     volcano_spec,
 )
@@ -192,11 +193,18 @@ def test_plot_page_is_offline_and_escapes_script_ends():
     assert EXTERNAL_RESOURCE.search(page) is None
 
 
-def test_vega_bundle_is_offline():
-    from resistseq.interactive import vega_javascript
+def test_vega_bundle_is_offline_and_its_file_reads_back_exactly(tmp_path):
+    """Rule write_vega_bundle builds the bundle once per run and the pages read the file: it must give back a
+    fresh vl-convert call's text exactly (the bundle has non-ASCII characters, so the encoding matters)."""
+    from resistseq.vega import read_vega_bundle, vega_javascript, write_vega_bundle
 
+    path = tmp_path / "results" / "vega_bundle.js"
+    size = write_vega_bundle(path)
     javascript = vega_javascript()
     assert "vegaEmbed" in javascript and EXTERNAL_RESOURCE.search(f"<script>{javascript}</script>") is None
+    assert not javascript.isascii() and size == path.stat().st_size == len(javascript.encode("utf-8"))
+    assert read_vega_bundle(path) == javascript
+    assert [item.name for item in path.parent.iterdir()] == ["vega_bundle.js"]  # no partial file left
 
 
 def test_pca_spec_shows_the_sheet_columns_and_scores():
@@ -372,3 +380,25 @@ def test_pages_too_large_for_the_single_file_report_are_flagged(tmp_path, caplog
 def test_rounded_values_print_as_their_digits():
     values = pd.DataFrame({"p": [7.95274e-18 * (1 + 1e-12), 0.1 + 0.2, 3.0099e-8]})
     assert [repr(value) for value in rounded(values)["p"]] == ["7.95274e-18", "0.3", "3.0099e-08"]
+
+
+@pytest.mark.parametrize("digits", [1, 3, 6, 9, 12])
+def test_significant_equals_the_text_route_bit_for_bit(digits):
+    """The vectorised rounding against float(f"{value:.{digits}g}") per value, the route it replaces: every
+    magnitude, exact half-way decimals, neighbours of powers of ten, any bit pattern (NaN payloads, subnormals)."""
+    rng = np.random.default_rng(digits)
+    n = 20_000
+    values = np.concatenate(
+        [
+            rng.normal(size=n) * 10.0 ** rng.integers(-40, 40, n),
+            rng.lognormal(4, 3, n),
+            np.frombuffer(rng.bytes(8 * n), dtype=np.float64),
+            (rng.integers(1, 10**7, n) + 0.5) * 10.0 ** rng.integers(-8, 8, n),
+            np.round(rng.normal(size=n) * 1e6) / 10.0 ** rng.integers(0, 12, n),
+            10.0 ** rng.integers(-25, 25, n) * (1 + rng.integers(-3, 4, n) * 2.0**-52),
+            (10.0 ** rng.integers(1, 10, n) - 0.5) * 10.0 ** rng.integers(-10, 10, n),
+            [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 5e-324, 1234565.0, 0.125, 9.5, 999999.5, 1.79e308],
+        ]
+    )
+    expected = np.array([float(f"{value:.{digits}g}") for value in values])
+    np.testing.assert_array_equal(significant(values, digits).view(np.int64), expected.view(np.int64))

@@ -22,6 +22,7 @@ from resistseq.quant import (
     read_tx2gene,
     strip_version,
 )
+from resistseq.runtime import write_table
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("RESISTSEQ_SHARED") or Path(__file__).resolve().parents[2] / "shared")
@@ -533,6 +534,49 @@ def test_annotate_genes_keeps_ids_when_unnamed_unknown_or_ambiguous():
     # ENSG5.3 is ambiguous without versions (5.1 or 5.2); ENSG5.1 matches exactly.
     assert list(result["gene_name"]) == ["ENSG5.3", "FIVE_A", "ENSG6.1", "ENSG9.1", "EIGHT"]
     assert list(annotate_genes(gene_ids, None, "none")["gene_name"]) == list(gene_ids)
+
+
+def annotate_genes_per_gene(gene_ids: pd.Index, annotation: pd.DataFrame | None) -> pd.DataFrame:
+    """annotate_genes as it was written before it was vectorised: one lookup per gene (the reference)."""
+    names = pd.Series(gene_ids.to_numpy(copy=True), index=gene_ids)
+    if annotation is not None:
+        table = annotation.drop_duplicates("gene_id").set_index("gene_id")["gene_name"]
+        stripped = pd.Series(table.to_numpy(), index=[strip_version(i) for i in table.index])
+        stripped = stripped[~stripped.index.duplicated(keep=False)]
+        for gene_id in gene_ids:
+            name = table.get(gene_id)
+            if name is None:
+                name = stripped.get(strip_version(gene_id))
+            if isinstance(name, str) and name and name != "nan":
+                names[gene_id] = name
+    return pd.DataFrame({"gene_id": gene_ids.to_numpy(), "gene_name": names.to_numpy()})
+
+
+def test_annotate_genes_equals_the_per_gene_lookup(tmp_path):
+    """Duplicated IDs and names, missing, empty, None and 'nan' names, versions (also _PAR_Y) ambiguous or not,
+    IDs absent from the annotation, odd characters: the same table, and the same bytes once written."""
+    rng = np.random.default_rng(3)
+    base = [f"ENSG{i:011d}" for i in range(400)]
+    annotation_ids = [f"{gene}.{rng.integers(1, 4)}" if i % 3 else gene for i, gene in enumerate(base)]
+    annotation_ids += [f"{gene}.9" for gene in base[:40]]  # a second version: ambiguous without versions
+    annotation_ids += [f"{base[5]}.2_PAR_Y", "odd id;\tx", "7", "G1", "G1"]
+    pool = np.array(["TP53", "", "nan", "NA", "A B", "GENE<1>", "ÄRB", None, np.nan, "TP53"], dtype=object)
+    names = pool[rng.integers(0, len(pool), len(annotation_ids))]
+    annotation = pd.DataFrame({"gene_id": annotation_ids, "gene_name": names})
+    gene_ids = [f"{gene}.{rng.integers(1, 4)}" if rng.uniform() < 0.6 else gene for gene in base]
+    gene_ids += ["ENSG99999999999.1", "odd id;\tx", "7", "G1", f"{base[5]}.3_PAR_Y", "", "nan", "G1", "7"]
+    gene_ids = pd.Index(gene_ids, name="gene_id")
+    for table in (annotation, annotation.iloc[:0], None):
+        result, expected = annotate_genes(gene_ids, table, "ann.tsv"), annotate_genes_per_gene(gene_ids, table)
+        pd.testing.assert_frame_equal(result, expected)
+        write_table(result, tmp_path / "new.tsv")
+        write_table(expected, tmp_path / "old.tsv")
+        assert (tmp_path / "new.tsv").read_bytes() == (tmp_path / "old.tsv").read_bytes()
+    # Not a vacuous comparison: names from exact IDs, from IDs without versions, and IDs kept.
+    result = annotate_genes(gene_ids, annotation, "ann.tsv")
+    named = result["gene_name"] != result["gene_id"]
+    exact = result["gene_id"].isin(annotation_ids)
+    assert (named & exact).sum() > 50 and (named & ~exact).sum() > 50 and (~named).sum() > 100
 
 
 def test_annotate_genes_does_not_rename_the_callers_index():

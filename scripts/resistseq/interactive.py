@@ -2,7 +2,7 @@
 
 Tables are DataTables through itables (search, sort, SearchBuilder filters, paging, CSV/Excel
 export); plots are Vega-Lite specs rendered by the Vega, Vega-Lite and Vega-Embed bundle of
-vl-convert (tooltips, zoom and pan). Neither page loads anything from the network, so the
+vl-convert (``resistseq.vega``; tooltips, zoom and pan). Neither page loads anything from the network, so the
 Snakemake report that embeds them works on an air-gapped cluster.
 """
 
@@ -37,16 +37,52 @@ STATUS_COLOURS = {"up": UP, "down": DOWN, "not significant": NOT_SIGNIFICANT}
 REPORT_PAGE_LIMIT = 1_500_000
 
 
-def rounded(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS) -> pd.DataFrame:
-    """``frame`` with every float column rounded to ``digits`` significant digits.
+# Powers of ten that are exact doubles (10**22 is the largest).
+EXACT_POWERS_OF_TEN = np.array([float(10**power) for power in range(23)])
 
-    Through the decimal text, so each value is the shortest float that prints as those digits
-    (scaling and ``np.round`` leave tails such as 7.952740000000001e-18).
+
+def significant(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """``float(f"{value:.{digits}g}")`` for every value, bit for bit, without formatting each one.
+
+    That is the double nearest to the decimal of ``digits`` significant digits nearest to the value: the
+    shortest float that prints as those digits (scaling and ``np.round`` leave tails such as
+    7.952740000000001e-18). With an exact power of ten as the scale, both steps are exact in floating point:
+    the scaled value (below 10**digits, digits <= 9) is within 1e-7 of its true value, so its nearest integer
+    is the right one unless it lies within 1e-6 of a half; that integer over (or times) the power is one
+    correctly rounded operation, as Python's parse of the text is. The other values (beyond 1e+-16, such as
+    small p-values; near a half) go through the text.
     """
+    values = np.asarray(values, dtype=float)
+    out = values.copy()
+    out[np.isnan(values)] = np.nan  # float("nan") has one bit pattern
+    finite = np.isfinite(values) & (values != 0)
+    candidates = np.flatnonzero(finite) if digits <= 9 else np.array([], dtype=int)
+    magnitude = np.abs(values[candidates])
+    scale = digits - 1 - np.floor(np.log10(magnitude)).astype(np.int64)
+    in_range = np.abs(scale) < len(EXACT_POWERS_OF_TEN)
+    power = EXACT_POWERS_OF_TEN[np.where(in_range, np.abs(scale), 0)]
+    scaled = np.where(scale >= 0, magnitude * power, magnitude / power)
+    mantissa = np.rint(scaled)
+    sure = (
+        in_range
+        & (scaled >= 10.0 ** (digits - 1))
+        & (scaled < 10.0**digits)
+        & (np.abs(np.abs(scaled - mantissa) - 0.5) > 1e-6)
+    )
+    result = np.copysign(np.where(scale >= 0, mantissa / power, mantissa * power), values[candidates])
+    out[candidates[sure]] = result[sure]
+    rest = finite.copy()
+    rest[candidates[sure]] = False
+    out[rest] = [float(f"{value:.{digits}g}") for value in values[rest]]
+    return out
+
+
+def rounded(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS) -> pd.DataFrame:
+    """``frame`` with every float column rounded to ``digits`` significant digits (:func:`significant`)."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
-            out[column] = [float(f"{value:.{digits}g}") for value in out[column].to_numpy(dtype=float)]
+            out[column] = significant(out[column].to_numpy(dtype=float), digits)
     return out
 
 
@@ -143,15 +179,8 @@ def gsea_table_page(gsea: pd.DataFrame, contrast: str) -> str:
 # --- plots ----------------------------------------------------------------------------------
 
 
-def vega_javascript() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script that defines ``vegaEmbed`` (from vl-convert)."""
-    import vl_convert
-
-    return vl_convert.javascript_bundle()
-
-
 def plot_page(title: str, note: str, spec: Mapping, javascript: str) -> str:
-    """A page that draws the Vega-Lite ``spec`` with the inline ``javascript`` bundle."""
+    """A page that draws the Vega-Lite ``spec`` with the inline ``javascript`` bundle (``resistseq.vega``)."""
     # '</' inside a script would end it early; JSON allows the escaped form.
     spec_json = json.dumps(spec, sort_keys=True, allow_nan=False).replace("</", "<\\/")
     body = (

@@ -403,21 +403,32 @@ def read_gene_annotation(path: str | os.PathLike) -> pd.DataFrame:
     return table[["gene_id", "gene_name"]].drop_duplicates("gene_id")
 
 
+def _names_at(names: pd.Series, gene_ids) -> np.ndarray:
+    """``names.get(gene_id)`` for each of ``gene_ids`` (None where absent); ``names`` has unique IDs."""
+    with_absent = np.empty(len(names) + 1, dtype=object)
+    with_absent[:-1] = names.to_numpy(dtype=object)
+    return with_absent[names.index.get_indexer(gene_ids)]  # -1, absent, picks the trailing None
+
+
 def annotate_genes(gene_ids: pd.Index, annotation: pd.DataFrame | None, source: str) -> pd.DataFrame:
-    """gene_id, gene_name for every gene; IDs are matched with or without versions, unnamed keep their ID."""
+    """gene_id, gene_name for every gene; IDs are matched with or without versions, unnamed keep their ID.
+
+    An ID absent from the annotation (or named None there) is matched without its version, when that is
+    unambiguous; a name that is not a non-empty string, or is 'nan', leaves the gene its ID.
+    """
     # A copy: writing names into a view of the index array would rename the caller's genes.
-    names = pd.Series(gene_ids.to_numpy(copy=True), index=gene_ids)
+    names = gene_ids.to_numpy(copy=True)
     if annotation is not None:
         table = annotation.drop_duplicates("gene_id").set_index("gene_id")["gene_name"]
         stripped = pd.Series(table.to_numpy(), index=[strip_version(i) for i in table.index])
         stripped = stripped[~stripped.index.duplicated(keep=False)]
-        for gene_id in gene_ids:
-            name = table.get(gene_id)
-            if name is None:
-                name = stripped.get(strip_version(gene_id))
-            if isinstance(name, str) and name and name != "nan":
-                names[gene_id] = name
-    return pd.DataFrame({"gene_id": gene_ids.to_numpy(), "gene_name": names.to_numpy()})
+        found = _names_at(table, gene_ids)
+        absent = np.array([name is None for name in found], dtype=bool)
+        found[absent] = _names_at(stripped, [strip_version(gene_id) for gene_id in gene_ids[absent]])
+        named = np.array([isinstance(name, str) and name != "" and name != "nan" for name in found], dtype=bool)
+        names = names.astype(object, copy=False)
+        names[named] = found[named]
+    return pd.DataFrame({"gene_id": gene_ids.to_numpy(), "gene_name": names})
 
 
 def import_gene_counts(
