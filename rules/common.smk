@@ -26,6 +26,8 @@ from resistseq.validation import check_inputs, load_yaml, resolve_config
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
 GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
 PAM50_CENTROIDS = str(WORKFLOW_DIR / "resources" / "pam50" / "centroids.tsv")
+# Vega, Vega-Lite and Vega-Embed for the interactive plot pages (resources/vega/README.md).
+VEGA_BUNDLE = str(WORKFLOW_DIR / "resources" / "vega" / "vega_bundle.js")
 CONFIG_LABEL = (
     ", ".join(str(path) for path in workflow.overwrite_configfiles)
     if workflow.overwrite_configfiles
@@ -83,7 +85,6 @@ localrules:
     plot_subtype_figures,
     compare_contrasts,
     plot_overlap,
-    write_vega_bundle,
     write_interactive_de_pages,
     plot_interactive_pca,
 
