@@ -86,7 +86,6 @@ localrules:
     compare_contrasts,
     plot_overlap,
     write_interactive_de_pages,
-    plot_interactive_pca,
 
 
 wildcard_constraints:

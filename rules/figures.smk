@@ -3,6 +3,7 @@ rule plot_pca_figures:
         vst="results/counts/vst.tsv",
         sheet=config["samples"],
         outliers="results/qc/sample_outliers.tsv",
+        javascript=VEGA_BUNDLE,
     output:
         **figure_output(
             "pca",
@@ -29,6 +30,12 @@ rule plot_pca_figures:
             "results/qc/pc_associations.tsv",
             caption="../report/pc_associations_table.rst",
             category="2. QC",
+            subcategory="Samples",
+        ),
+        html=report(
+            "results/interactive/pca.html",
+            caption="../report/interactive_pca.rst",
+            category="6. Interactive",
             subcategory="Samples",
         ),
     log:

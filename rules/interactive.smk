@@ -48,33 +48,3 @@ rule write_interactive_de_pages:
         code=get_code_version("write_interactive_de_pages.py"),
     script:
         "../scripts/write_interactive_de_pages.py"
-
-
-rule plot_interactive_pca:
-    input:
-        vst="results/counts/vst.tsv",
-        sheet=config["samples"],
-        javascript=VEGA_BUNDLE,
-    output:
-        html=report(
-            "results/interactive/pca.html",
-            caption="../report/interactive_pca.rst",
-            category="6. Interactive",
-            subcategory="Samples",
-        ),
-    log:
-        "logs/interactive/plot_interactive_pca.log",
-    benchmark:
-        "benchmarks/interactive/plot_interactive_pca.tsv"
-    conda:
-        "../envs/report.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        groups=get_group_levels(),
-        design=config["design"],
-        code=get_code_version("plot_interactive_pca.py"),
-    script:
-        "../scripts/plot_interactive_pca.py"

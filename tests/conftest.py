@@ -98,7 +98,7 @@ EXAMPLE_JOBS = {
     "plot_pca_figures": 1, "plot_qc_figures": 1, "plot_geneset_heatmaps": 1, "plot_de_figures": 1,
     "plot_gene_counts": 1,
     "plot_ranked_figures": 1, "plot_main_figure": 1, "plot_signature_scores": 1, "plot_subtype_figures": 1,
-    "write_interactive_de_pages": 1, "plot_interactive_pca": 1, "all": 1,
+    "write_interactive_de_pages": 1, "all": 1,
 }
 CLUSTER_RULES = [
     "import_quantifications",
