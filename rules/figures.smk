@@ -43,7 +43,7 @@ rule plot_pca_figures:
     benchmark:
         "benchmarks/figures/plot_pca_figures.tsv"
     conda:
-        "../envs/figures.yaml"
+        "../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=2000,
