@@ -26,6 +26,8 @@ from resistseq.validation import check_inputs, load_yaml, resolve_config
 BUNDLED_GENESETS = WORKFLOW_DIR / "resources" / "genesets"
 GENEID_TABLES = WORKFLOW_DIR / "resources" / "geneids"
 PAM50_CENTROIDS = str(WORKFLOW_DIR / "resources" / "pam50" / "centroids.tsv")
+# Vega, Vega-Lite and Vega-Embed for the interactive plot pages (resources/vega/README.md).
+VEGA_BUNDLE = str(WORKFLOW_DIR / "resources" / "vega" / "vega_bundle.js")
 CONFIG_LABEL = (
     ", ".join(str(path) for path in workflow.overwrite_configfiles)
     if workflow.overwrite_configfiles
@@ -75,17 +77,15 @@ localrules:
     plot_pca_figures,
     plot_qc_figures,
     plot_geneset_heatmaps,
-    plot_de_diagnostics,
     plot_de_figures,
+    plot_gene_counts,
     plot_ranked_figures,
     plot_main_figure,
     plot_signature_scores,
     plot_subtype_figures,
     compare_contrasts,
     plot_overlap,
-    write_vega_bundle,
     write_interactive_de_pages,
-    plot_interactive_pca,
 
 
 wildcard_constraints:

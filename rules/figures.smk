@@ -3,6 +3,7 @@ rule plot_pca_figures:
         vst="results/counts/vst.tsv",
         sheet=config["samples"],
         outliers="results/qc/sample_outliers.tsv",
+        javascript=VEGA_BUNDLE,
     output:
         **figure_output(
             "pca",
@@ -31,12 +32,18 @@ rule plot_pca_figures:
             category="2. QC",
             subcategory="Samples",
         ),
+        html=report(
+            "results/interactive/pca.html",
+            caption="../report/interactive_pca.rst",
+            category="6. Interactive",
+            subcategory="Samples",
+        ),
     log:
         "logs/figures/plot_pca_figures.log",
     benchmark:
         "benchmarks/figures/plot_pca_figures.tsv"
     conda:
-        "../envs/figures.yaml"
+        "../envs/report.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -77,10 +84,12 @@ rule plot_geneset_heatmaps:
         "../scripts/plot_geneset_heatmaps.py"
 
 
-rule plot_de_diagnostics:
+rule plot_de_figures:
     input:
         de="results/de/{contrast}/deseq2.tsv",
         dispersions="results/de/{contrast}/dispersions.tsv",
+        vst="results/counts/vst.tsv",
+        sheet=config["samples"],
     output:
         **figure_output(
             "{contrast}/dispersions",
@@ -90,39 +99,6 @@ rule plot_de_diagnostics:
             key="dispersions",
         ),
         **figure_output(
-            "{contrast}/pvalue_histogram",
-            caption="../report/pvalue_histogram.rst",
-            category="3. Differential expression",
-            subcategory="{contrast}",
-            key="pvalue_histogram",
-        ),
-        filtering="results/qc/{contrast}/independent_filtering.tsv",
-    log:
-        "logs/figures/{contrast}/plot_de_diagnostics.log",
-    benchmark:
-        "benchmarks/figures/{contrast}/plot_de_diagnostics.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        contrast=get_contrast,
-        alpha=config["deseq2"]["alpha"],
-        code=get_code_version("plot_de_diagnostics.py"),
-    script:
-        "../scripts/plot_de_diagnostics.py"
-
-
-rule plot_de_figures:
-    input:
-        de="results/de/{contrast}/deseq2.tsv",
-        vst="results/counts/vst.tsv",
-        normalised="results/counts/normalised_counts.tsv",
-        sheet=config["samples"],
-    output:
-        **figure_output(
             "{contrast}/top_de_heatmap",
             caption="../report/top_de_heatmap.rst",
             category="3. Differential expression",
@@ -130,12 +106,13 @@ rule plot_de_figures:
             key="top_de_heatmap",
         ),
         **figure_output(
-            "{contrast}/gene_counts",
-            caption="../report/gene_counts.rst",
+            "{contrast}/pvalue_histogram",
+            caption="../report/pvalue_histogram.rst",
             category="3. Differential expression",
             subcategory="{contrast}",
-            key="gene_counts",
+            key="pvalue_histogram",
         ),
+        filtering="results/qc/{contrast}/independent_filtering.tsv",
     log:
         "logs/figures/{contrast}/plot_de_figures.log",
     benchmark:
@@ -151,11 +128,41 @@ rule plot_de_figures:
         groups=get_group_levels(),
         top=config["figures"]["top_de_genes"],
         alpha=config["deseq2"]["alpha"],
-        key_genes=declared_names(HYPOTHESES, "gene"),
-        label_genes=config["figures"]["label_genes"],
         code=get_code_version("plot_de_figures.py"),
     script:
         "../scripts/plot_de_figures.py"
+
+
+rule plot_gene_counts:
+    input:
+        de="results/de/{contrast}/deseq2.tsv",
+        normalised="results/counts/normalised_counts.tsv",
+        sheet=config["samples"],
+    output:
+        **figure_output(
+            "{contrast}/gene_counts",
+            caption="../report/gene_counts.rst",
+            category="3. Differential expression",
+            subcategory="{contrast}",
+        ),
+    log:
+        "logs/figures/{contrast}/plot_gene_counts.log",
+    benchmark:
+        "benchmarks/figures/{contrast}/plot_gene_counts.tsv"
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        contrast=get_contrast,
+        groups=get_group_levels(),
+        key_genes=declared_names(HYPOTHESES, "gene"),
+        label_genes=config["figures"]["label_genes"],
+        code=get_code_version("plot_gene_counts.py"),
+    script:
+        "../scripts/plot_gene_counts.py"
 
 
 rule plot_ranked_figures:

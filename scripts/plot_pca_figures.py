@@ -1,4 +1,5 @@
-"""Rule plot_pca_figures: the sample PCA, its scree plot and the association of the first PCs with sheet columns."""
+"""Rule plot_pca_figures: the sample PCA (static, and interactive as offline HTML whose hover shows the sheet
+columns), its scree plot and the association of the first PCs with sheet columns."""
 
 from resistseq.runtime import run_rule
 
@@ -6,9 +7,11 @@ from resistseq.runtime import run_rule
 def main(snakemake, logger):
     from resistseq.contrasts import design_variables, sheet_as_model_frame
     from resistseq.diagnostics import pc_associations, plot_pc_associations, plot_scree
+    from resistseq.interactive import pca_spec, plot_page, write_page
     from resistseq.plots import PCA_GENES, figure_paths, pca, plot_pca, save_figure
     from resistseq.runtime import write_table
     from resistseq.tables import indexed_sample_sheet, read_gene_matrix, read_sample_table
+    from resistseq.vega import read_vega_bundle
 
     vst = read_gene_matrix(snakemake.input.vst)
     samples = indexed_sample_sheet(snakemake.input.sheet)
@@ -24,6 +27,15 @@ def main(snakemake, logger):
 
     scores, explained = pca(vst, PCA_GENES)
     top = min(PCA_GENES, len(vst))
+    spec = pca_spec(scores, explained, samples.loc[scores.index], groups["variable"], groups["levels"], shape_by, top)
+    note = (
+        "Interactive PCA of the VST counts (the same PCA as the static figure). Hover a sample for its "
+        "sheet columns and scores on PC1 to PC3; drag to pan, scroll to zoom, double-click to reset."
+    )
+    javascript = read_vega_bundle(snakemake.input.javascript)
+    write_page(snakemake.output.html, plot_page("PCA of the samples", note, spec, javascript), logger)
+    logger.info("PCA of %d samples on %d genes", len(scores), top)
+
     columns = [column for column in samples.columns if column not in ("sample", "quant")]
     model_frame = sheet_as_model_frame(samples.reset_index(drop=True), columns, categorical=[groups["variable"]])
     associations = pc_associations(scores, explained, model_frame)

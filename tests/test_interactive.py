@@ -193,9 +193,19 @@ def test_plot_page_is_offline_and_escapes_script_ends():
     assert EXTERNAL_RESOURCE.search(page) is None
 
 
+def test_bundled_vega_javascript_is_what_the_locked_vl_convert_builds():
+    """The pages carry resources/vega/vega_bundle.js: it must be exactly the installed vl-convert's bundle,
+    read back character for character (it has non-ASCII characters, so the encoding matters)."""
+    from pathlib import Path
+
+    from resistseq.vega import read_vega_bundle, vega_javascript
+
+    bundled = Path(__file__).resolve().parents[1] / "resources" / "vega" / "vega_bundle.js"
+    assert read_vega_bundle(bundled) == vega_javascript(), "rebuild it as resources/vega/README.md says"
+
+
 def test_vega_bundle_is_offline_and_its_file_reads_back_exactly(tmp_path):
-    """Rule write_vega_bundle builds the bundle once per run and the pages read the file: it must give back a
-    fresh vl-convert call's text exactly (the bundle has non-ASCII characters, so the encoding matters)."""
+    """write_vega_bundle (how resources/vega/vega_bundle.js is made) gives back a fresh vl-convert call's text."""
     from resistseq.vega import read_vega_bundle, vega_javascript, write_vega_bundle
 
     path = tmp_path / "results" / "vega_bundle.js"

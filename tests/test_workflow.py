@@ -366,8 +366,8 @@ def test_rerun_from_scratch_is_byte_identical(results, tmp_path):
     first, second = result_checksums(results), result_checksums(again)
     # 24 figures x (PDF, SVG, PNG, source data); 12 tables of counts/DE/GSEA, the DE run summary, dispersions,
     # 3 QC tables, methods; ORA, signature scores and their coverage, PAM50, hypothesis TSV, audit, Markdown and
-    # HTML; PC associations, independent filtering, the interactive pages and the Vega bundle they embed.
-    assert len(first) == len(FIGURES) * 4 + 12 + 1 + 1 + 3 + 1 + 8 + 2 + len(INTERACTIVE_PAGES) + 1
+    # HTML; PC associations, independent filtering and the interactive pages.
+    assert len(first) == len(FIGURES) * 4 + 12 + 1 + 1 + 3 + 1 + 8 + 2 + len(INTERACTIVE_PAGES)
     assert first == second
     assert (results / "provenance.json").is_file() and (again / "provenance.json").is_file()
 

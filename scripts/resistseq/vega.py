@@ -1,8 +1,9 @@
 """The JavaScript that draws the interactive plot pages: Vega, Vega-Lite and Vega-Embed from vl-convert.
 
 vl-convert builds the bundle anew on every call (about 1.3 s of CPU), the same text for a given version, so the
-workflow builds it once per run (rule write_vega_bundle) and every page job reads the file. A module of its own
-without numpy or pandas, so that job imports only what it uses; the pages are built in ``resistseq.interactive``.
+workflow carries it as resources/vega/vega_bundle.js (written by :func:`write_vega_bundle`; a test checks it
+against the installed vl-convert) and the page jobs read that file. The pages are built in
+``resistseq.interactive``.
 """
 
 from __future__ import annotations
