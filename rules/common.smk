@@ -72,7 +72,6 @@ localrules:
     compute_sample_qc,
     run_ora,
     call_pam50,
-    judge_hypotheses,
     write_methods,
     plot_pca_figures,
     plot_qc_figures,

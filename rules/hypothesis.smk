@@ -1,4 +1,6 @@
-rule audit_hypotheses:
+# One job per contrast: the audit's recomputed verdicts, then the verdicts with their robustness. One job,
+# not two, saves a process start-up per contrast; an edit to the judging code also reruns the audit's refits.
+rule judge_hypotheses:
     input:
         unpack(get_geneid_table),
         counts="results/counts/gene_counts.tsv",
@@ -10,43 +12,9 @@ rule audit_hypotheses:
         scores="results/signatures/scores.tsv",
         pam50="results/subtype/pam50.tsv",
         genesets=get_geneset_files(),
-    output:
-        audit="results/hypothesis/{contrast}.audit.tsv",
-    log:
-        "logs/hypothesis/{contrast}.audit.log",
-    benchmark:
-        "benchmarks/hypothesis/{contrast}.audit.tsv"
-    priority: HYPOTHESIS_PATH_PRIORITY
-    conda:
-        "../envs/deseq2.yaml"
-    # Its refits gain little from a second BLAS thread; one core leaves the other to the figure jobs.
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=120,
-    params:
-        contrast=get_contrast,
-        declaration=HYPOTHESES,
-        design=config["design"],
-        deseq2=deseq2_params(DESettings),
-        enrichment=config["enrichment"],
-        geneset_labels=get_geneset_labels(),
-        code=get_code_version("audit_hypotheses.py"),
-    script:
-        "../scripts/audit_hypotheses.py"
-
-
-rule judge_hypotheses:
-    input:
-        de="results/de/{contrast}/deseq2.tsv",
-        gsea="results/enrichment/{contrast}/gsea.tsv",
-        coverage="results/enrichment/{contrast}/geneset_coverage.tsv",
-        scores="results/signatures/scores.tsv",
-        pam50="results/subtype/pam50.tsv",
-        audit="results/hypothesis/{contrast}.audit.tsv",
-        sheet=config["samples"],
         hypotheses=HYPOTHESES_FILE,
     output:
+        audit="results/hypothesis/{contrast}.audit.tsv",
         table=report(
             "results/hypothesis/{contrast}.tsv",
             caption="../report/hypothesis_table.rst",
@@ -66,15 +34,20 @@ rule judge_hypotheses:
         "benchmarks/hypothesis/{contrast}.tsv"
     priority: HYPOTHESIS_PATH_PRIORITY
     conda:
-        "../envs/enrichment.yaml"
+        "../envs/deseq2.yaml"
+    # Its refits gain little from a second BLAS thread; one core leaves the other to the figure jobs.
     threads: 1
     resources:
-        mem_mb=lambda wildcards, attempt: 2000 * attempt,
-        runtime=10,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=120,
     params:
         contrast=get_contrast,
         declaration=HYPOTHESES,
         hypotheses_label=HYPOTHESES_LABEL,
+        design=config["design"],
+        deseq2=deseq2_params(DESettings),
+        enrichment=config["enrichment"],
+        geneset_labels=get_geneset_labels(),
         code=get_code_version("judge_hypotheses.py"),
     script:
         "../scripts/judge_hypotheses.py"

@@ -93,7 +93,7 @@ def result_checksums(results: Path) -> dict[str, str]:
 # under profiles/slurm; the rest are localrules.
 EXAMPLE_JOBS = {
     "import_quantifications": 1, "normalise_counts": 1, "run_deseq2": 1, "run_gsea": 1, "run_ora": 1,
-    "score_signatures": 1, "call_pam50": 1, "audit_hypotheses": 1, "judge_hypotheses": 1, "compute_sample_qc": 1,
+    "score_signatures": 1, "call_pam50": 1, "judge_hypotheses": 1, "compute_sample_qc": 1,
     "write_methods": 1,
     "plot_pca_figures": 1, "plot_qc_figures": 1, "plot_geneset_heatmaps": 1, "plot_de_figures": 1,
     "plot_gene_counts": 1,
@@ -106,7 +106,7 @@ CLUSTER_RULES = [
     "run_deseq2",
     "run_gsea",
     "score_signatures",
-    "audit_hypotheses",
+    "judge_hypotheses",
 ]
 LOCAL_RULES = sorted(set(EXAMPLE_JOBS) - set(CLUSTER_RULES))
 # Files under results/ after an example run, provenance.json aside: 24 figures x 3 formats and their

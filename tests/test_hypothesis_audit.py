@@ -9,6 +9,8 @@ from conftest import PROJECT
 
 from resistseq.hypothesis import Evidence, add_robustness, judge, load_hypotheses
 from resistseq.hypothesis_audit import GseaSettings, audit_verdicts, jackknife_samples
+from resistseq.runtime import write_table
+from resistseq.tables import read_audit
 from resistseq.validation import load_yaml
 
 SCHEMA = load_yaml(PROJECT / "config" / "schemas" / "hypotheses.schema.yaml")
@@ -115,6 +117,11 @@ def test_a_verdict_that_flips_without_some_samples_is_fragile(tmp_path):
     assert overall["recomputations"] == 8
     assert overall["robustness"] == pytest.approx(6 / 8)
     assert overall["fragile"]
+    # judge_hypotheses judges with the audit it has just computed; the audit file gives the same table.
+    write_table(audit, tmp_path / "audit.tsv")
+    written = read_audit(tmp_path / "audit.tsv")
+    reread = add_robustness(judge(base, declared), written, declared["audit"]["fragile_below"])
+    pd.testing.assert_frame_equal(reread, table)
 
 
 def test_a_refit_that_cannot_be_fitted_is_left_out_and_logged(tmp_path, caplog):

@@ -128,7 +128,7 @@ def test_changing_one_input_reruns_only_what_depends_on_it(example_workdir, tmp_
     assert planned_jobs(run(workdir, "--dry-run")) == {
         rule: 1
         for rule in (
-            "run_gsea", "plot_ranked_figures", "plot_main_figure", "audit_hypotheses", "judge_hypotheses",
+            "run_gsea", "plot_ranked_figures", "plot_main_figure", "judge_hypotheses",
             "write_methods", "write_interactive_de_pages", "all",
         )
     }
