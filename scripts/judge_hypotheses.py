@@ -38,17 +38,7 @@ def audit(snakemake, evidence, logger):
         snakemake.input.get("geneid_table"),
         logger,
     )
-    enrichment = params.enrichment
-    gsea = GseaSettings(
-        seed=enrichment["seed"],
-        method=enrichment["method"],
-        pvalue_floor=enrichment["pvalue_floor"],
-        permutations=enrichment["permutations"],
-        min_size=enrichment["min_size"],
-        max_size=enrichment["max_size"],
-        min_coverage=enrichment["min_coverage"],
-        threads=snakemake.threads,
-    )
+    gsea = GseaSettings.from_config(params.enrichment, snakemake.threads)
     recomputed = audit_verdicts(evidence, params.declaration, gene_sets, gsea, refit, logger)
     logger.info("%d recomputations", recomputed["recomputation"].nunique())
     return recomputed

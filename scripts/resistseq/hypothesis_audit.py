@@ -36,6 +36,12 @@ class GseaSettings:
     min_coverage: float
     threads: int
 
+    @classmethod
+    def from_config(cls, enrichment: Mapping, threads: int = 1) -> GseaSettings:
+        """From the resolved config's ``enrichment`` block."""
+        keys = ("seed", "method", "pvalue_floor", "permutations", "min_size", "max_size", "min_coverage")
+        return cls(**{key: enrichment[key] for key in keys}, threads=threads)
+
 
 def declared_gsea(
     de: pd.DataFrame, sets: Mapping[str, list[str]], settings: GseaSettings, seeds: Sequence[int]
