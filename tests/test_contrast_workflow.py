@@ -42,6 +42,7 @@ TARGETS = [
     "results/figures/unchanged/gene_counts.pdf",
     "results/overlap/condition_vs_parental/genes.tsv",
     "results/figures/overlap/condition_vs_parental/upset.pdf",
+    "results/hypothesis/above_one.tsv",
     "results/methods.md",
 ]
 
@@ -124,6 +125,8 @@ def test_gsea_of_a_thresholded_ranking_falls_back_to_permutation_and_says_so(run
     assert settings["pvalue_method"] == "permutation" and settings["pvalue_method_configured"] == "multilevel"
     log = (run / "logs" / "enrichment" / "above_one" / "run_gsea.log").read_text()
     assert "the multilevel method failed on this ranking" in log
+    # The hypothesis audit's own GSEA runs of the declared sets on that ranking fall back, and say so too.
+    assert "the multilevel method failed on this ranking" in (run / "logs" / "hypothesis" / "above_one.log").read_text()
     default = json.loads((run / "results" / "enrichment" / "resistant_vs_parental" / "gsea_settings.json").read_text())
     assert default["pvalue_method"] == "multilevel"
     methods = (run / "results" / "methods.md").read_text()

@@ -44,10 +44,11 @@ class GseaSettings:
 
 
 def declared_gsea(
-    de: pd.DataFrame, sets: Mapping[str, list[str]], settings: GseaSettings, seeds: Sequence[int]
+    de: pd.DataFrame, sets: Mapping[str, list[str]], settings: GseaSettings, seeds: Sequence[int], logger=None
 ) -> list[pd.DataFrame]:
     """Preranked GSEA of ``sets`` alone on ``de``'s Wald statistics, one table per seed, indexed by term
-    (empty when none is testable). The ranking and the sets' coverage are computed once for all seeds."""
+    (empty when none is testable). The ranking and the sets' coverage are computed once for all seeds;
+    ``logger`` hears when the multilevel method falls back to permutation (run_prerank)."""
     ranking = rank_genes(de)
     coverage = set_coverage(sets, {}, ranking.scores.index, settings.min_size, settings.max_size, settings.min_coverage)
     tested = {name: sets[name] for name in coverage.loc[coverage["status"] == "tested", "term"]}
@@ -62,6 +63,7 @@ def declared_gsea(
             permutations=settings.permutations,
             threads=settings.threads,
             method=settings.method,
+            logger=logger,
             pvalue_floor=settings.pvalue_floor,
         )
         tables.append(gsea_table(result, coverage).set_index("term"))
@@ -114,7 +116,7 @@ def audit_verdicts(
 
     seeds = [gsea.seed + offset for offset in range(audit["gsea_seeds"] + 1)]
     log("audit: declared sets alone, GSEA seeds %s", ", ".join(map(str, seeds)))
-    for seed, table in zip(seeds, declared_gsea(evidence.de, sets, gsea, seeds), strict=True):
+    for seed, table in zip(seeds, declared_gsea(evidence.de, sets, gsea, seeds, logger), strict=True):
         name = f"declared sets alone, GSEA seed {seed}"
         frames.append(verdict_rows(name, replace(evidence, gsea=table), declaration))
     if audit["jackknife"] and refit is not None:
@@ -127,7 +129,7 @@ def audit_verdicts(
                 if logger is not None:
                     logger.warning("audit: DE refit without %s failed (%s); left out of the audit", sample, error)
                 continue
-            perturbed = without(evidence, sample, de, declared_gsea(de, sets, gsea, [gsea.seed])[0])
+            perturbed = without(evidence, sample, de, declared_gsea(de, sets, gsea, [gsea.seed], logger)[0])
             frames.append(verdict_rows(f"without {sample}", perturbed, declaration))
     if not frames:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
